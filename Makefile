@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up what is missing, analyse a shipped sample video into results/
+#   make test   set up what is missing, run the test suite
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_CLIP ?= sample_videos/seated_cable_row.mp4
+DEMO_EXERCISE ?= seated_row
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/formcheck analyze $(DEMO_CLIP) --exercise $(DEMO_EXERCISE) --out results --annotate
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check formcheck tests app.py
+	$(BIN)/mypy formcheck
+
+clean:
+	rm -rf results .pytest_cache

@@ -1,0 +1,79 @@
+"""Report output: the JSON document (a contract, see ``docs/report.schema.json``) and CSV tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from . import __version__
+from .analysis import AnalysisResult, _r
+from .io_utils import write_text_atomic
+from .video import VideoInfo
+
+SCHEMA_VERSION = 1
+
+
+def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None) -> dict:
+    frames = max(res.frames, 1)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "formcheck_version": __version__,
+        "exercise": res.spec.id,
+        "exercise_name": res.spec.name,
+        "video": {
+            "path": source or info.path,
+            "fps": _r(info.fps, 3),
+            "frames": res.frames,
+            "duration_s": _r(info.duration_s if info.duration_s else res.duration_s, 3),
+            "width": info.width,
+            "height": info.height,
+        },
+        "view": res.view,
+        "side": res.side,
+        "rep_count": len(res.reps),
+        "reps": [r.to_dict() for r in res.reps],
+        "faults": [
+            {
+                "id": f.id, "message": f.message, "start_s": _r(f.start_s, 3), "end_s": _r(f.end_s, 3),
+                "rep": f.rep, "severity": f.severity, "value": _r(f.value, 3) if f.value is not None else None,
+            }
+            for f in res.faults
+        ],
+        "warnings": [
+            {"id": w.id, "message": w.message, "start_s": _r(w.start_s, 3), "end_s": _r(w.end_s, 3)} for w in res.warnings
+        ],
+        "frames_with_pose": round(res.frames_with_pose / frames, 4),
+    }
+
+
+REP_COLUMNS = ["index", "start_s", "end_s", "peak_s", "rom", "full_range", "concentric_s", "eccentric_s", "hold_s", "side", "faults"]
+
+
+def reps_csv(report: dict) -> str:
+    reps = report["reps"]
+    metric_cols = sorted({f"{m}_{k}" for r in reps for m, d in r["metrics"].items() for k in d})
+    rom_key = next((k for r in reps for k in r if k.startswith("rom_")), "rom_deg")
+    cols = [rom_key if c == "rom" else c for c in REP_COLUMNS] + metric_cols
+    buf = io.StringIO()
+    wr = csv.writer(buf, lineterminator="\n")
+    wr.writerow(cols)
+    for r in reps:
+        flat = {f"{m}_{k}": v for m, d in r["metrics"].items() for k, v in d.items()}
+        row = []
+        for c in cols:
+            v = r.get(c, flat.get(c))
+            if c == "faults":
+                v = ";".join(v) if v else ""
+            row.append("" if v is None else v)
+        wr.writerow(row)
+    return buf.getvalue()
+
+
+def write_outputs(report: dict, out_dir: str | Path, stem: str) -> dict[str, Path]:
+    out = Path(out_dir)
+    paths = {"report": out / f"{stem}.report.json", "reps": out / f"{stem}.reps.csv"}
+    write_text_atomic(paths["reps"], reps_csv(report))
+    write_text_atomic(paths["report"], json.dumps(report, indent=2) + "\n")
+    return paths

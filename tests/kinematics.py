@@ -1,0 +1,139 @@
+"""A small kinematic model that poses a 33-landmark body from joint angles.
+
+Used to build precise synthetic landmark sequences for tests. Conventions
+match MediaPipe's: world metres, origin between the hips, x right, y down,
+z away from the camera; image = orthographic projection in pixels.
+
+Directions are given as (elevation, azimuth) in degrees in the body's own
+frame: elevation above horizontal (-90 = straight down), azimuth in the
+horizontal plane from the body's forward direction toward its own side
+(0 = forward, 90 = out to that side, 180 = backward).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from formcheck.landmarks import N_LANDMARKS, Landmark as L, PoseFrame, PoseSeq
+
+UPPER_ARM, FOREARM, THIGH, SHANK, TORSO = 0.30, 0.27, 0.42, 0.42, 0.50
+SHOULDER_HALF, HIP_HALF = 0.18, 0.10
+
+
+@dataclass(frozen=True)
+class Pose:
+    yaw: float = 90.0  # body yaw (see formcheck.views): 90 = left side to camera
+    torso: float = 40.0  # torso elevation above horizontal
+    head_drop: float = 0.0  # neck droop below the torso line
+    upper_arm: tuple[float, float] = (-90.0, 0.0)  # (elevation, azimuth)
+    forearm: tuple[float, float] = (-90.0, 0.0)
+    thigh: tuple[float, float] = (-80.0, 0.0)
+    shank: tuple[float, float] = (-95.0, 180.0)
+    shrug: float = 0.0  # metres the shoulders rise toward the ears
+    right_arm: tuple[tuple[float, float], tuple[float, float]] | None = None  # (upper, fore) if different
+
+
+def _axes(yaw_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    th = np.radians(yaw_deg)
+    left = np.array([np.cos(th), 0.0, -np.sin(th)])
+    fwd = np.array([-np.sin(th), 0.0, -np.cos(th)])
+    up = np.array([0.0, -1.0, 0.0])
+    return fwd, up, left
+
+
+def _dir(el: float, az: float, fwd: np.ndarray, up: np.ndarray, out: np.ndarray) -> np.ndarray:
+    e, a = np.radians(el), np.radians(az)
+    return np.cos(e) * (np.cos(a) * fwd + np.sin(a) * out) + np.sin(e) * up
+
+
+def world_landmarks(p: Pose) -> np.ndarray:
+    """``(33, 3)`` world landmarks for pose ``p``."""
+    fwd, up, left = _axes(p.yaw)
+    w = np.zeros((N_LANDMARKS, 3))
+    te = np.radians(p.torso)
+    t = np.cos(te) * fwd + np.sin(te) * up
+    sh_mid = TORSO * t
+    arms = {"LEFT": (p.upper_arm, p.forearm), "RIGHT": p.right_arm or (p.upper_arm, p.forearm)}
+    for side, sgn in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        out = sgn * left
+        hip = sgn * HIP_HALF * left
+        sh = sh_mid + sgn * SHOULDER_HALF * left + p.shrug * t
+        (ua, fa) = arms[side]
+        el = sh + UPPER_ARM * _dir(*ua, fwd, up, out)
+        wr = el + FOREARM * _dir(*fa, fwd, up, out)
+        kn = hip + THIGH * _dir(*p.thigh, fwd, up, out)
+        an = kn + SHANK * _dir(*p.shank, fwd, up, out)
+        he = np.radians(p.torso - p.head_drop)
+        neck = np.cos(he) * fwd + np.sin(he) * up
+        ear = sh_mid + 0.16 * neck + sgn * 0.07 * left
+        vals = {
+            "SHOULDER": sh, "ELBOW": el, "WRIST": wr, "HIP": hip, "KNEE": kn, "ANKLE": an,
+            "EAR": ear, "EYE": ear + 0.08 * fwd - 0.03 * sgn * left, "EYE_INNER": ear + 0.09 * fwd - 0.05 * sgn * left,
+            "EYE_OUTER": ear + 0.07 * fwd - 0.01 * sgn * left, "MOUTH": ear + 0.08 * fwd - 0.04 * sgn * left - 0.05 * up,
+            "PINKY": wr + 0.06 * _dir(*fa, fwd, up, out), "INDEX": wr + 0.07 * _dir(*fa, fwd, up, out),
+            "THUMB": wr + 0.05 * _dir(*fa, fwd, up, out), "HEEL": an - 0.05 * fwd, "FOOT_INDEX": an + 0.15 * fwd,
+        }
+        for name, v in vals.items():
+            w[L[f"MOUTH_{side}" if name == "MOUTH" else f"{side}_{name}"]] = v
+    w[L.NOSE] = sh_mid + 0.16 * np.cos(np.radians(p.torso - p.head_drop)) * fwd + 0.1 * fwd
+    return w
+
+
+def frame(p: Pose, t_s: float = 0.0, size: tuple[int, int] = (1280, 720), scale: float = 300.0, vis: float = 0.99) -> PoseFrame:
+    """A :class:`PoseFrame` of pose ``p`` seen by an orthographic camera."""
+    w = world_landmarks(p)
+    xy = w[:, :2] * scale + np.array([size[0] / 2, size[1] * 0.55])
+    return PoseFrame(t_s=t_s, xy=xy.astype(np.float32), vis=np.full(N_LANDMARKS, vis, np.float32), world=w.astype(np.float32))
+
+
+def sequence(poses: list[Pose], fps: float = 30.0, size: tuple[int, int] = (1280, 720), jitter_px: float = 0.0,
+             seed: int = 0, drop: set[int] | None = None) -> PoseSeq:
+    """Stack poses into a :class:`PoseSeq`; optional Gaussian jitter and dropped frames (no person)."""
+    rng = np.random.default_rng(seed)
+    fr = [frame(p, i / fps, size) for i, p in enumerate(poses)]
+    xy = np.stack([f.xy for f in fr]).astype(np.float64)
+    world = np.stack([f.world for f in fr]).astype(np.float64)
+    vis = np.stack([f.vis for f in fr])
+    if jitter_px:
+        xy += rng.normal(0, jitter_px, xy.shape)
+        world += rng.normal(0, jitter_px / 300.0, world.shape)
+    for i in drop or ():
+        xy[i] = np.nan
+        world[i] = np.nan
+        vis[i] = 0.0
+    return PoseSeq(np.arange(len(poses)) / fps, xy, vis, world, size[0], size[1], fps)
+
+
+def interp(a: Pose, b: Pose, s: float) -> Pose:
+    """Pose a fraction ``s`` of the way from ``a`` to ``b`` (angles interpolated linearly)."""
+
+    def mix(x, y):
+        if isinstance(x, tuple):
+            return tuple(mix(u, v) for u, v in zip(x, y))
+        if x is None or y is None:
+            return x if s < 0.5 else y
+        return x + (y - x) * s
+
+    return replace(a, **{k: mix(getattr(a, k), getattr(b, k)) for k in a.__dataclass_fields__})
+
+
+def reps(bottom: Pose, top: Pose, n: int, fps: float = 30.0, rep_s: float = 2.0, rest_s: float = 1.0,
+         hold_s: float = 0.0, lead_s: float = 1.0, tail_s: float = 1.0, mid: dict | None = None) -> list[Pose]:
+    """``n`` reps bottom -> top -> bottom with a smooth (cosine) profile.
+
+    ``mid`` overrides fields at the top (e.g. ``{"torso": 70}``) blended in
+    with the same profile, to make a faulty rep.
+    """
+    top = replace(top, **(mid or {}))
+    out = [bottom] * int(lead_s * fps)
+    for _ in range(n):
+        half = int(rep_s * fps / 2)
+        for i in range(half):
+            out.append(interp(bottom, top, 0.5 - 0.5 * np.cos(np.pi * i / half)))
+        out += [top] * int(hold_s * fps)
+        for i in range(half):
+            out.append(interp(top, bottom, 0.5 - 0.5 * np.cos(np.pi * i / half)))
+        out += [bottom] * int(rest_s * fps)
+    return out + [bottom] * int(tail_s * fps)

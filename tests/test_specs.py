@@ -1,0 +1,93 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from formcheck.cli import app
+from formcheck.specs import SPEC_DIR, SpecError, load_spec, load_specs
+
+FLAGSHIP = {
+    "bent_over_row": {"back_not_flat", "torso_too_upright", "torso_moving", "elbows_flared", "head_dropped", "partial_range"},
+    "one_arm_row": {"back_not_flat", "torso_too_upright", "elbows_flared", "partial_range"},
+    "reverse_fly": {"torso_too_upright", "torso_too_low", "back_not_flat", "wrists_above_elbows", "elbows_straightening",
+                    "elbows_bending", "shrugging", "partial_range"},
+    "seated_row": {"back_not_flat", "leaning_back", "leaning_forward_too_far", "elbows_flared", "no_hold", "partial_range"},
+}
+
+
+def test_every_shipped_spec_loads():
+    specs = load_specs()
+    assert set(FLAGSHIP) <= set(specs)
+
+
+@pytest.mark.parametrize("spec_id", sorted(FLAGSHIP))
+def test_flagship_fault_ids_are_the_contract(spec_id):
+    assert set(load_specs()[spec_id].fault_ids) == FLAGSHIP[spec_id]
+
+
+def test_every_threshold_has_unit_and_reason():
+    for spec in load_specs().values():
+        assert spec.reps.reason
+        for f in spec.faults:
+            assert f.reason.strip() and f.message.strip()
+            if hasattr(f, "unit"):
+                assert f.unit
+
+
+def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Path:
+    d = tmp_path / "specs"
+    d.mkdir()
+    text = (SPEC_DIR / f"{name}.toml").read_text()
+    assert old in text
+    (d / f"{name}.toml").write_text(text.replace(old, new, 1))
+    return d / f"{name}.toml"
+
+
+@pytest.mark.parametrize(
+    "old,new,field,words",
+    [
+        ("min_duration_s = 0.8", "min_duraton_s = 0.8", "reps.min_duraton_s", "unknown field"),
+        ('kind = "lean"', 'kind = "leen"', "metrics.lean.kind", "Input should be"),
+        ('points = ["shoulder", "hip", "knee"]', 'points = ["shoulder", "hips", "knee"]', "metrics.hip.points", "unknown landmark 'hips'"),
+        ('below = -15.0\nunit = "deg"', 'below = -15.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
+        ("rest = 140.0", "rest = 90.0", "reps", "rest > count >= full"),
+        ("min_s = 1.0", "min_s = -1.0", "faults[4].min_s", "greater than 0"),
+        ('metric = "lean"\nbelow', 'metric = "leen"\nbelow', "faults[1] (leaning_back)", "unknown metric 'leen'"),
+    ],
+)
+def test_broken_spec_names_file_and_field(tmp_path, old, new, field, words):
+    path = _broken(tmp_path, old, new)
+    with pytest.raises(SpecError) as ei:
+        load_spec(path)
+    msg = str(ei.value)
+    assert str(path) in msg and field in msg and words in msg, msg
+
+
+def test_invalid_toml_and_id_mismatch(tmp_path):
+    bad = tmp_path / "x.toml"
+    bad.write_text("id = [")
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_spec(bad)
+    renamed = tmp_path / "other_name.toml"
+    shutil.copy(SPEC_DIR / "seated_row.toml", renamed)
+    with pytest.raises(SpecError, match="must match the file name"):
+        load_spec(renamed)
+
+
+def test_validate_specs_command(tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["validate-specs"])
+    assert ok.exit_code == 0 and "specs OK" in ok.output
+    path = _broken(tmp_path, "min_duration_s = 0.8", "min_duraton_s = 0.8")
+    bad = runner.invoke(app, ["validate-specs", str(path.parent)])
+    assert bad.exit_code == 1
+    assert "reps.min_duraton_s: unknown field" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_exercises_command_lists_specs():
+    res = CliRunner().invoke(app, ["exercises"])
+    assert res.exit_code == 0
+    for sid in FLAGSHIP:
+        assert sid in res.output
