@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_CLIP ?= sample_videos/seated_cable_row.mp4
 DEMO_EXERCISE ?= seated_row
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean fixtures
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,3 +30,9 @@ lint: setup
 
 clean:
 	rm -rf results .pytest_cache
+
+# Regenerate the stored landmark fixtures from sample_videos/ (runs the model; review the test diff after).
+fixtures: setup
+	for v in sample_videos/*.mp4; do \
+	  $(BIN)/formcheck extract $$v -o tests/fixtures/landmarks/$$(basename $$v .mp4).npz --no-progress || exit 1; \
+	done

@@ -17,6 +17,7 @@ Conventions used across formcheck:
 from __future__ import annotations
 
 import enum
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,7 +185,9 @@ class PoseSeq:
                     back=z["back"] if "back" in z.files else None,
                     source=str(z["source"]) if "source" in z.files else "",
                 )
-        except (OSError, KeyError, ValueError) as e:
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no such file") from None
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as e:
             raise ValueError(f"{path}: not a formcheck landmark file ({e})") from None
 
 

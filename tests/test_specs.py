@@ -50,7 +50,7 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Pat
         ("min_duration_s = 0.8", "min_duraton_s = 0.8", "reps.min_duraton_s", "unknown field"),
         ('kind = "lean"', 'kind = "leen"', "metrics.lean.kind", "Input should be"),
         ('points = ["shoulder", "hip", "knee"]', 'points = ["shoulder", "hips", "knee"]', "metrics.hip.points", "unknown landmark 'hips'"),
-        ('below = -15.0\nunit = "deg"', 'below = -15.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
+        ('below = -20.0\nunit = "deg"', 'below = -20.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
         ("rest = 140.0", "rest = 90.0", "reps", "rest > count >= full"),
         ("min_s = 1.0", "min_s = -1.0", "faults[4].min_s", "greater than 0"),
         ('metric = "lean"\nbelow', 'metric = "leen"\nbelow', "faults[1] (leaning_back)", "unknown metric 'leen'"),
