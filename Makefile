@@ -36,3 +36,6 @@ fixtures: setup
 	for v in sample_videos/*.mp4; do \
 	  $(BIN)/formcheck extract $$v -o tests/fixtures/landmarks/$$(basename $$v .mp4).npz --no-progress || exit 1; \
 	done
+
+bench: setup
+	$(BIN)/python bench/bench.py

@@ -51,22 +51,26 @@ def trace_back(
     n = np.array([-u[1], u[0]])
     if np.dot(n, back_dir_xy) < 0:
         n = -n
-    step = max(1.0, length / 100)
-    d = np.arange(0.0, 0.6 * length, step)
+    d = np.arange(0.0, 0.6 * length, 1.0)  # one-pixel steps along each ray
     s = np.linspace(*SPAN, N_STATIONS)
     base = hip + s[:, None] * c  # (K, 2)
     rays = base[:, None, :] + d[None, :, None] * n  # (K, D, 2)
     xi = np.clip(np.rint(rays[..., 0]).astype(int), 0, w - 1)
     yi = np.clip(np.rint(rays[..., 1]).astype(int), 0, h - 1)
     inside_img = (rays[..., 0] >= 0) & (rays[..., 0] < w) & (rays[..., 1] >= 0) & (rays[..., 1] < h)
-    body = (mask[yi, xi] >= MASK_THRESHOLD) & inside_img
+    prob = np.where(inside_img, mask[yi, xi], 0.0)
+    body = prob >= MASK_THRESHOLD
     for k in range(N_STATIONS):
         if not body[k, 0]:
             continue
         gone = np.flatnonzero(~body[k])
         if len(gone) == 0 or not inside_img[k, gone[0]]:
             continue  # edge beyond the search range or the image border
-        out[k] = base[k] + d[gone[0]] * n
+        j = gone[0]
+        # sub-pixel: where the probability crosses the threshold between the last two samples
+        p_in, p_out = prob[k, j - 1], prob[k, j]
+        frac = (p_in - MASK_THRESHOLD) / (p_in - p_out) if p_in > p_out else 0.5
+        out[k] = base[k] + (d[j - 1] + frac) * n
     if occluders_xy is not None:
         for p in np.asarray(occluders_xy, np.float64).reshape(-1, 2):
             if not np.all(np.isfinite(p)):

@@ -31,6 +31,9 @@ def test_analyze_npz_writes_the_report_contract(tmp_path):
     assert rep["video"]["fps"] == 30.0 and rep["video"]["frames"] == 240
     for w in rep["warnings"]:
         assert {"id", "message", "start_s", "end_s"} <= w.keys() and w["start_s"] <= w["end_s"]
+    import jsonschema
+
+    jsonschema.validate(rep, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
     rows = list(csv.DictReader(open(tmp_path / "seated_cable_row.reps.csv")))
     assert len(rows) == 1 and rows[0]["index"] == "1" and float(rows[0]["rom_deg"]) > 40
     assert "1 reps" in r.output
@@ -54,6 +57,9 @@ def test_faults_carry_rep_and_time(tmp_path):
     assert [f["rep"] for f in faults] == [1, 2, 3]
     for f in faults:
         assert FAULT_KEYS <= f.keys() and f["severity"] == "warning" and f["message"]
+    import jsonschema
+
+    jsonschema.validate(rep, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
     assert all(r_["faults"] == ["torso_too_upright"] for r_ in rep["reps"])
 
 
