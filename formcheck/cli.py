@@ -201,6 +201,7 @@ def validate_specs(directory: Optional[Path] = typer.Argument(None, help="Spec f
 def eval_cmd(
     labels: Path = typer.Argument(..., help="CSV with columns path,exercise,reps,faults."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown tables (for the README)."),
     landmarks: Optional[Path] = typer.Option(None, help="Folder of <stem>.npz landmark files to use instead of running the model."),
     progress: bool = typer.Option(True),
 ) -> None:
@@ -220,10 +221,14 @@ def eval_cmd(
                 res, _ = analyze_video(path, spec, progress=cb)
         return len(res.reps), [f.id for f in res.faults]
 
+    from .evaluate import markdown_report
+
     with _user_errors():
         clips, summary = evaluate(labels, run)
     if as_json:
         out.print_json(json.dumps({"clips": [c.__dict__ | {"missed": c.missed, "unexpected": c.unexpected} for c in clips], "summary": summary}))
+    elif markdown:
+        print(markdown_report(clips, summary))
     else:
         t = Table("clip", "exercise", "true", "counted", "faults expected", "found", "missed", "unexpected")
         for c in clips:

@@ -90,3 +90,24 @@ def evaluate(labels: str | Path, run: Callable[[Path, str], tuple[int, list[str]
             c.error = f"{type(e).__name__}: {e}"
         clips.append(c)
     return clips, summarise(clips)
+
+
+def markdown_report(clips: list[ClipEval], summary: dict) -> str:
+    """Per-clip table, totals line and per-fault table, as Markdown."""
+
+    def j(xs: list[str]) -> str:
+        return ", ".join(f"`{x}`" for x in xs) or "-"
+
+    lines = ["| clip | exercise | true reps | counted | faults expected | found | missed | unexpected |", "|---|---|---|---|---|---|---|---|"]
+    for c in clips:
+        counted = "error" if c.counted is None else str(c.counted)
+        found = [f for f in c.found if f in c.expected]
+        lines.append(f"| {Path(c.path).name} | {c.exercise} | {c.true_reps} | {counted} | {j(c.expected)} | {j(found)} | {j(c.missed)} | {j(c.unexpected)} |")
+    s = summary
+    lines += ["", f"Clips {s['evaluated']}/{s['clips']}; exact count rate {s['exact_count_rate']}; off-by-one rate {s['off_by_one_rate']}; "
+              f"count MAE / true count {s['count_mae_normalised']}.", ""]
+    if s["faults"]:
+        lines += ["| fault | precision | recall | tp | fp | fn |", "|---|---|---|---|---|---|"]
+        for fid, m in s["faults"].items():
+            lines.append(f"| `{fid}` | {m['precision']} | {m['recall']} | {m['tp']} | {m['fp']} | {m['fn']} |")
+    return "\n".join(lines)
