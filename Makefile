@@ -25,7 +25,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check formcheck tests app.py
+	$(BIN)/ruff check formcheck tests bench
 	$(BIN)/mypy formcheck
 
 clean:

@@ -54,7 +54,12 @@ def ours(frames, spec, annotate: bool, fps: float) -> float:
             for t, rgb in frames:
                 f, mask = est.process(t, rgb)
                 if mask is not None and f.has_person:
-                    f.back = trace_frame(mask, f.xy, f.world, "left" if np.nanmean(f.world[[11, 23], 2]) < np.nanmean(f.world[[12, 24], 2]) else "right")
+                    f.back = trace_frame(
+                        mask,
+                        f.xy,
+                        f.world,
+                        "left" if np.nanmean(f.world[[11, 23], 2]) < np.nanmean(f.world[[12, 24], 2]) else "right",
+                    )
                 st = an.update(f)
                 if writer and ann:
                     writer.write(t, ann.draw(rgb.copy(), st))
@@ -72,7 +77,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     a = ap.parse_args()
     spec = get_spec(a.exercise)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+    )
     for clip in a.clips:
         info = probe(clip)
         t0 = time.perf_counter()
@@ -91,8 +98,10 @@ def main() -> None:
             "formcheck analyse + annotate": min(ours(frames, spec, True, info.fps) for _ in range(a.repeat)),
         }
         base = rows["bare mediapipe, with mask" if spec.needs_mask else "bare mediapipe, no mask"]
-        print(f"\n{Path(clip).name}: {n} frames {info.width}x{info.height}, exercise {spec.id} (mask {'on' if spec.needs_mask else 'off'})")
-        print(f"| step | s | frames/s | x bare model |\n|---|---|---|---|")
+        print(
+            f"\n{Path(clip).name}: {n} frames {info.width}x{info.height}, exercise {spec.id} (mask {'on' if spec.needs_mask else 'off'})"
+        )
+        print("| step | s | frames/s | x bare model |\n|---|---|---|---|")
         for k, v in rows.items():
             print(f"| {k} | {v:.2f} | {n / v:.1f} | {v / base:.2f} |")
 

@@ -265,7 +265,9 @@ class Analyzer:
         ctx = FrameContext(view=view, near_side=near, working_side=working, usable=ok)
         values = frame_metrics(spec, f, ctx)
         self._view_counts[view] += 1
-        self._side_counts[working if spec.unilateral else (near if view.startswith(("side", "oblique")) else "both")] += 1
+        self._side_counts[
+            working if spec.unilateral else (near if view.startswith(("side", "oblique")) else "both")
+        ] += 1
 
         # where the person is only partly seen
         needed = list(self._needed)
@@ -274,7 +276,9 @@ class Analyzer:
             outside = (x < 0) | (x > self.width) | (y < 0) | (y > self.height)
         guidance = None
         if outside.any():
-            names = ", ".join(sorted({Landmark(needed[i]).name.lower().split("_", 1)[-1] for i in np.flatnonzero(outside)}))
+            names = ", ".join(
+                sorted({Landmark(needed[i]).name.lower().split("_", 1)[-1] for i in np.flatnonzero(outside)})
+            )
             flags["out_of_frame"] = f"Person partly out of frame ({names})"
             guidance = "Move back so your whole body is in the frame"
         elif np.mean(f.vis[needed] < 0.5) > 0.25:
@@ -291,13 +295,19 @@ class Analyzer:
                 if f.back is None:
                     flags["back_not_measured"] = "Back outline not available (landmarks without a segmentation mask)"
                 else:
-                    flags["back_not_traced"] = "Back outline not measurable (mask unclear, or arms/equipment over the back)"
+                    flags["back_not_traced"] = (
+                        "Back outline not measurable (mask unclear, or arms/equipment over the back)"
+                    )
         self._warn.step(t, flags)
 
         # setup gate
         gate = all(
             (c.metric not in judge)
-            or (math.isfinite(values[c.metric]) and (c.min is None or values[c.metric] >= c.min) and (c.max is None or values[c.metric] <= c.max))
+            or (
+                math.isfinite(values[c.metric])
+                and (c.min is None or values[c.metric] >= c.min)
+                and (c.max is None or values[c.metric] <= c.max)
+            )
             for c in spec.setup.conditions
         )
         if gate:
@@ -370,10 +380,18 @@ class Analyzer:
                 "at_peak": _r(at_peak[0]) if at_peak else None,
             }
         rec = RepRecord(
-            index=idx, start_s=ev.start_s, end_s=ev.end_s, peak_s=ev.peak_s,
-            rom=abs(ev.peak_value - ev.start_value), rom_unit=spec.metrics[spec.reps.metric].unit,
-            full_range=ev.full, concentric_s=ev.concentric_s, eccentric_s=ev.eccentric_s,
-            hold_s=ev.hold_s, side=side, metrics=metrics,
+            index=idx,
+            start_s=ev.start_s,
+            end_s=ev.end_s,
+            peak_s=ev.peak_s,
+            rom=abs(ev.peak_value - ev.start_value),
+            rom_unit=spec.metrics[spec.reps.metric].unit,
+            full_range=ev.full,
+            concentric_s=ev.concentric_s,
+            eccentric_s=ev.eccentric_s,
+            hold_s=ev.hold_s,
+            side=side,
+            metrics=metrics,
         )
         self._reps.append(rec)
         for fa in spec.faults:
@@ -411,7 +429,14 @@ class Analyzer:
         self._cue = (msg, ev.end_s)
 
     # ----------------------------------------------------------------- output
-    def _state(self, f: PoseFrame, values: dict[str, float], guidance: str | None, view: str | None = None, side: str | None = None) -> FrameState:
+    def _state(
+        self,
+        f: PoseFrame,
+        values: dict[str, float],
+        guidance: str | None,
+        view: str | None = None,
+        side: str | None = None,
+    ) -> FrameState:
         spec = self.spec
         cue = None
         if self._cue and f.t_s - self._cue[1] <= CUE_HOLD_S:
@@ -422,11 +447,20 @@ class Analyzer:
             m = spec.metrics[name]
             display.append((m.label or name, values.get(name, math.nan), m.unit))
         return FrameState(
-            t_s=f.t_s, has_person=f.has_person, view=view or self._views.view,
-            side=side or self._views.near_side, ready=self._ready, state=self.counter.state.value,
+            t_s=f.t_s,
+            has_person=f.has_person,
+            view=view or self._views.view,
+            side=side or self._views.near_side,
+            ready=self._ready,
+            state=self.counter.state.value,
             rep_count=self.counter.count,
             progress=self.counter.progress(values.get(spec.reps.metric, math.nan)),
-            values=values, display=display, cue=cue, faults_now=faults_now, guidance=guidance, frame=f,
+            values=values,
+            display=display,
+            cue=cue,
+            faults_now=faults_now,
+            guidance=guidance,
+            frame=f,
         )
 
     def new_set(self) -> None:
@@ -452,8 +486,14 @@ class Analyzer:
         view = self._view_counts.most_common(1)[0][0] if self._view_counts else "unknown"
         side = self._side_counts.most_common(1)[0][0] if self._side_counts else "unknown"
         return AnalysisResult(
-            spec=self.spec, reps=list(self._reps), faults=list(self._faults), warnings=warnings,
-            view=view, side=side, frames=self._frames, frames_with_pose=self._with_pose,
+            spec=self.spec,
+            reps=list(self._reps),
+            faults=list(self._faults),
+            warnings=warnings,
+            view=view,
+            side=side,
+            frames=self._frames,
+            frames_with_pose=self._with_pose,
             duration_s=(self._t_last - (self._t0 or 0.0)),
         )
 

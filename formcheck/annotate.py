@@ -25,6 +25,10 @@ BACK = (255, 230, 0)
 _UNIT = {"deg": " deg", "pct_torso": "%", "torso_lengths": "", "s": "s"}
 
 
+def _pt(p: np.ndarray) -> tuple[int, int]:
+    return int(round(float(p[0]))), int(round(float(p[1])))
+
+
 class Annotator:
     def __init__(self, spec: ExerciseSpec, width: int, height: int) -> None:
         self.spec = spec
@@ -48,14 +52,17 @@ class Annotator:
             ok = (f.vis >= 0.5) & np.all(np.isfinite(pts), axis=1)
             for a, b in self._conn:
                 if ok[a] and ok[b]:
-                    cv2.line(img, tuple(np.int32(pts[a])), tuple(np.int32(pts[b])), colour, self.thick + 1, cv2.LINE_AA)
+                    cv2.line(img, _pt(pts[a]), _pt(pts[b]), colour, self.thick + 1, cv2.LINE_AA)
             for i in np.flatnonzero(ok[11:]) + 11:
-                cv2.circle(img, tuple(np.int32(pts[i])), self.thick + 2, WHITE, -1, cv2.LINE_AA)
-            traced = any(m.kind == "back_curvature" and math.isfinite(st.values.get(n, math.nan)) for n, m in self.spec.metrics.items())
+                cv2.circle(img, _pt(pts[i]), self.thick + 2, WHITE, -1, cv2.LINE_AA)
+            traced = any(
+                m.kind == "back_curvature" and math.isfinite(st.values.get(n, math.nan))
+                for n, m in self.spec.metrics.items()
+            )
             if traced and f.back is not None:
                 b = f.back[np.isfinite(f.back).all(axis=1)]
                 cv2.polylines(img, [np.int32(b).reshape(-1, 1, 2)], False, BACK, self.thick + 1, cv2.LINE_AA)
-                cv2.line(img, tuple(np.int32(b[0])), tuple(np.int32(b[-1])), WHITE, 1, cv2.LINE_AA)
+                cv2.line(img, _pt(b[0]), _pt(b[-1]), WHITE, 1, cv2.LINE_AA)
         # panel
         line = int(30 * self.scale)
         x0, y = int(12 * self.scale), int(34 * self.scale)
@@ -83,5 +90,11 @@ class Annotator:
             bh = int(44 * self.scale)
             band = img[h - bh : h]
             band[:] = (band * 0.35).astype(np.uint8)
-            self._text(img, msg, (x0, h - int(14 * self.scale)), RED if st.cue else (GREEN if st.ready and not st.guidance else AMBER), 0.75)
+            self._text(
+                img,
+                msg,
+                (x0, h - int(14 * self.scale)),
+                RED if st.cue else (GREEN if st.ready and not st.guidance else AMBER),
+                0.75,
+            )
         return img

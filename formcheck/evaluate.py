@@ -45,7 +45,9 @@ def read_labels(path: str | Path) -> list[tuple[Path, str, int, list[str]]]:
                 reps = int(r["reps"])
             except ValueError:
                 raise ValueError(f"{path}:{i}: reps must be an integer, got {r['reps']!r}") from None
-            faults = [] if r["faults"].strip() in ("", "-") else [f.strip() for f in r["faults"].split(";") if f.strip()]
+            faults = (
+                [] if r["faults"].strip() in ("", "-") else [f.strip() for f in r["faults"].split(";") if f.strip()]
+            )
             rows.append((path.parent / r["path"], r["exercise"].strip(), reps, faults))
     return rows
 
@@ -53,9 +55,10 @@ def read_labels(path: str | Path) -> list[tuple[Path, str, int, list[str]]]:
 def summarise(clips: list[ClipEval]) -> dict:
     ok = [c for c in clips if c.counted is not None]
     n = len(ok)
-    exact = sum(c.counted == c.true_reps for c in ok)
-    off1 = sum(abs(c.counted - c.true_reps) == 1 for c in ok)  # type: ignore[operator]
-    nmae = sum(abs(c.counted - c.true_reps) / max(c.true_reps, 1) for c in ok) / n if n else None  # type: ignore[operator]
+    errs = [(c.counted or 0) - c.true_reps for c in ok]
+    exact = sum(e == 0 for e in errs)
+    off1 = sum(abs(e) == 1 for e in errs)
+    nmae = sum(abs(e) / max(c.true_reps, 1) for e, c in zip(errs, ok, strict=True)) / n if n else None
     ids = sorted({f for c in ok for f in c.expected + c.found})
     per_fault = {}
     for fid in ids:
@@ -63,7 +66,9 @@ def summarise(clips: list[ClipEval]) -> dict:
         fp = sum(fid not in c.expected and fid in c.found for c in ok)
         fn = sum(fid in c.expected and fid not in c.found for c in ok)
         per_fault[fid] = {
-            "tp": tp, "fp": fp, "fn": fn,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
             "precision": round(tp / (tp + fp), 3) if tp + fp else None,
             "recall": round(tp / (tp + fn), 3) if tp + fn else None,
         }
@@ -98,14 +103,23 @@ def markdown_report(clips: list[ClipEval], summary: dict) -> str:
     def j(xs: list[str]) -> str:
         return ", ".join(f"`{x}`" for x in xs) or "-"
 
-    lines = ["| clip | exercise | true reps | counted | faults expected | found | missed | unexpected |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| clip | exercise | true reps | counted | faults expected | found | missed | unexpected |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for c in clips:
         counted = "error" if c.counted is None else str(c.counted)
         found = [f for f in c.found if f in c.expected]
-        lines.append(f"| {Path(c.path).name} | {c.exercise} | {c.true_reps} | {counted} | {j(c.expected)} | {j(found)} | {j(c.missed)} | {j(c.unexpected)} |")
+        lines.append(
+            f"| {Path(c.path).name} | {c.exercise} | {c.true_reps} | {counted} | {j(c.expected)} | {j(found)} | {j(c.missed)} | {j(c.unexpected)} |"
+        )
     s = summary
-    lines += ["", f"Clips {s['evaluated']}/{s['clips']}; exact count rate {s['exact_count_rate']}; off-by-one rate {s['off_by_one_rate']}; "
-              f"count MAE / true count {s['count_mae_normalised']}.", ""]
+    lines += [
+        "",
+        f"Clips {s['evaluated']}/{s['clips']}; exact count rate {s['exact_count_rate']}; off-by-one rate {s['off_by_one_rate']}; "
+        f"count MAE / true count {s['count_mae_normalised']}.",
+        "",
+    ]
     if s["faults"]:
         lines += ["| fault | precision | recall | tp | fp | fn |", "|---|---|---|---|---|---|"]
         for fid, m in s["faults"].items():

@@ -105,7 +105,7 @@ CONNECTIONS: frozenset[tuple[Landmark, Landmark]] = frozenset(
 
 
 def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
-    ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
+    ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape, strict=True))
     if not ok:
         want = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
@@ -163,8 +163,12 @@ class PoseSeq:
         from .io_utils import atomic_path
 
         arrays = dict(
-            t_s=self.t_s, xy=self.xy, vis=self.vis, world=self.world,
-            size=np.array([self.width, self.height]), fps=np.array(self.fps),
+            t_s=self.t_s,
+            xy=self.xy,
+            vis=self.vis,
+            world=self.world,
+            size=np.array([self.width, self.height]),
+            fps=np.array(self.fps),
             source=np.array(self.source),
         )
         if self.back is not None:
@@ -180,8 +184,13 @@ class PoseSeq:
             with np.load(path, allow_pickle=False) as z:
                 w, h = (int(v) for v in z["size"])
                 return cls(
-                    t_s=z["t_s"], xy=z["xy"], vis=z["vis"], world=z["world"],
-                    width=w, height=h, fps=float(z["fps"]),
+                    t_s=z["t_s"],
+                    xy=z["xy"],
+                    vis=z["vis"],
+                    world=z["world"],
+                    width=w,
+                    height=h,
+                    fps=float(z["fps"]),
                     back=z["back"] if "back" in z.files else None,
                     source=str(z["source"]) if "source" in z.files else "",
                 )

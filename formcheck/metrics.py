@@ -26,7 +26,12 @@ def usable(frame: PoseFrame, width: int, height: int) -> np.ndarray:
     """``(33,) bool``: landmark seen with confidence and lying inside the image."""
     x, y = frame.xy[:, 0], frame.xy[:, 1]
     with np.errstate(invalid="ignore"):
-        inside = (x >= -EDGE_MARGIN_PX) & (x <= width + EDGE_MARGIN_PX) & (y >= -EDGE_MARGIN_PX) & (y <= height + EDGE_MARGIN_PX)
+        inside = (
+            (x >= -EDGE_MARGIN_PX)
+            & (x <= width + EDGE_MARGIN_PX)
+            & (y >= -EDGE_MARGIN_PX)
+            & (y <= height + EDGE_MARGIN_PX)
+        )
     return inside & (frame.vis >= MIN_VISIBILITY) & np.isfinite(x)
 
 

@@ -41,9 +41,7 @@ def _near_side(world: np.ndarray) -> str:
     return "right" if np.isfinite(y) and y < 0 else "left"
 
 
-def pose_stream(
-    path: str | Path, opts: PoseOptions, segmentation: bool
-) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """Yield ``(rgb, PoseFrame)`` for each analysed frame of ``path``."""
     from .pose import PoseEstimator
     from .silhouette import trace_frame
@@ -56,7 +54,9 @@ def pose_stream(
             yield rgb, frame
 
 
-def extract(path: str | Path, opts: PoseOptions | None = None, segmentation: bool = True, progress: Progress | None = None) -> PoseSeq:
+def extract(
+    path: str | Path, opts: PoseOptions | None = None, segmentation: bool = True, progress: Progress | None = None
+) -> PoseSeq:
     """Run the pose model over a clip and return its landmarks (for ``.npz`` storage)."""
     opts = opts or PoseOptions()
     info = probe(path)
@@ -65,17 +65,29 @@ def extract(path: str | Path, opts: PoseOptions | None = None, segmentation: boo
     from .silhouette import N_STATIONS
 
     for i, (_, f) in enumerate(pose_stream(path, opts, segmentation)):
-        t.append(f.t_s); xy.append(f.xy); vis.append(f.vis); world.append(f.world)
+        t.append(f.t_s)
+        xy.append(f.xy)
+        vis.append(f.vis)
+        world.append(f.world)
         back.append(f.back if f.back is not None else np.full((N_STATIONS, 2), np.nan, np.float32))
         if progress:
             progress(i + 1, info.frames)
     return PoseSeq(
-        np.array(t), np.array(xy), np.array(vis), np.array(world), w, h, info.fps,
-        back=np.array(back) if segmentation else None, source=str(path),
+        np.array(t),
+        np.array(xy),
+        np.array(vis),
+        np.array(world),
+        w,
+        h,
+        info.fps,
+        back=np.array(back) if segmentation else None,
+        source=str(path),
     )
 
 
-def analyze_seq(seq: PoseSeq, spec: ExerciseSpec, on_frame: Callable[[FrameState], None] | None = None) -> AnalysisResult:
+def analyze_seq(
+    seq: PoseSeq, spec: ExerciseSpec, on_frame: Callable[[FrameState], None] | None = None
+) -> AnalysisResult:
     an = Analyzer(spec, seq.width, seq.height)
     for f in seq.frames():
         st = an.update(f)

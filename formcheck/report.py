@@ -36,19 +36,37 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
         "reps": [r.to_dict() for r in res.reps],
         "faults": [
             {
-                "id": f.id, "message": f.message, "start_s": _r(f.start_s, 3), "end_s": _r(f.end_s, 3),
-                "rep": f.rep, "severity": f.severity, "value": _r(f.value, 3) if f.value is not None else None,
+                "id": f.id,
+                "message": f.message,
+                "start_s": _r(f.start_s, 3),
+                "end_s": _r(f.end_s, 3),
+                "rep": f.rep,
+                "severity": f.severity,
+                "value": _r(f.value, 3) if f.value is not None else None,
             }
             for f in res.faults
         ],
         "warnings": [
-            {"id": w.id, "message": w.message, "start_s": _r(w.start_s, 3), "end_s": _r(w.end_s, 3)} for w in res.warnings
+            {"id": w.id, "message": w.message, "start_s": _r(w.start_s, 3), "end_s": _r(w.end_s, 3)}
+            for w in res.warnings
         ],
         "frames_with_pose": round(res.frames_with_pose / frames, 4),
     }
 
 
-REP_COLUMNS = ["index", "start_s", "end_s", "peak_s", "rom", "full_range", "concentric_s", "eccentric_s", "hold_s", "side", "faults"]
+REP_COLUMNS = [
+    "index",
+    "start_s",
+    "end_s",
+    "peak_s",
+    "rom",
+    "full_range",
+    "concentric_s",
+    "eccentric_s",
+    "hold_s",
+    "side",
+    "faults",
+]
 
 
 def reps_csv(report: dict) -> str:

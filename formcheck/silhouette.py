@@ -98,7 +98,13 @@ def back_curvature(back_xy: np.ndarray, shoulder_xy: np.ndarray, hip_xy: np.ndar
     hip = np.asarray(hip_xy, np.float64)
     length = float(np.hypot(*(np.asarray(shoulder_xy, np.float64) - hip)))
     ok = np.all(np.isfinite(pts), axis=1)
-    if not np.isfinite(length) or length <= 0 or ok.mean() < MIN_VALID_FRACTION or not (ok[0] or ok[1]) or not (ok[-1] or ok[-2]):
+    if (
+        not np.isfinite(length)
+        or length <= 0
+        or ok.mean() < MIN_VALID_FRACTION
+        or not (ok[0] or ok[1])
+        or not (ok[-1] or ok[-2])
+    ):
         return nan
     idx = np.flatnonzero(ok)
     p = pts[idx]

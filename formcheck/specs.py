@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -79,9 +79,7 @@ def expand_views(views: tuple[str, ...]) -> frozenset[str]:
 class Metric(_Strict):
     """A named per-frame measure (see :mod:`formcheck.metrics` for each kind)."""
 
-    kind: Literal[
-        "joint_angle", "elevation", "lean", "arm_lateral", "head_drop", "distance", "back_curvature"
-    ]
+    kind: Literal["joint_angle", "elevation", "lean", "arm_lateral", "head_drop", "distance", "back_curvature"]
     points: tuple[str, ...] = ()
     space: Literal["image", "world"] = "world"
     side: Literal["auto", "working", "left", "right", "both"] = "auto"
@@ -237,7 +235,7 @@ class PartialRangeFault(_FaultBase):
 
 
 Fault = Annotated[
-    Union[ThresholdFault, RepRangeFault, RepChangeFault, HoldFault, PartialRangeFault],
+    ThresholdFault | RepRangeFault | RepChangeFault | HoldFault | PartialRangeFault,
     Field(discriminator="kind"),
 ]
 
@@ -253,7 +251,7 @@ class ExerciseSpec(_Strict):
     metrics: dict[str, Metric]
     display: tuple[str, ...] = ()
     rep_metrics: tuple[str, ...] = ()
-    setup: Setup = Setup()
+    setup: Setup = Field(default_factory=lambda: Setup(min_duration_s=0.3))
     reps: Reps
     faults: tuple[Fault, ...] = ()
 
@@ -281,7 +279,7 @@ class ExerciseSpec(_Strict):
         if dup:
             raise ValueError(f"fault ids repeated: {sorted(dup)}")
         if any(m.side == "working" for m in self.metrics.values()) and not self.unilateral:
-            raise ValueError("metrics with side = \"working\" need unilateral = true")
+            raise ValueError('metrics with side = "working" need unilateral = true')
         return self
 
     @property

@@ -116,7 +116,7 @@ def iter_frames(
                 if t <= last_t or (min_gap and t < last_t + min_gap - 1e-6):
                     continue
                 w, h = scaled_size(frame.width, frame.height, max_side)
-                rgb = frame.to_ndarray(format="rgb24", width=w, height=h)
+                rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=w, height=h)
                 rot = getattr(frame, "rotation", 0) or 0
                 if rot:
                     rgb = np.ascontiguousarray(np.rot90(rgb, k=int(rot) // 90))

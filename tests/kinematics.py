@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from formcheck.landmarks import N_LANDMARKS, Landmark as L, PoseFrame, PoseSeq
+from formcheck.landmarks import N_LANDMARKS, PoseFrame, PoseSeq
+from formcheck.landmarks import Landmark as L
 
 UPPER_ARM, FOREARM, THIGH, SHANK, TORSO = 0.30, 0.27, 0.42, 0.42, 0.50
 SHOULDER_HALF, HIP_HALF = 0.18, 0.10
@@ -69,11 +70,22 @@ def world_landmarks(p: Pose) -> np.ndarray:
         neck = np.cos(he) * fwd + np.sin(he) * up
         ear = sh_mid + 0.16 * neck + sgn * 0.07 * left
         vals = {
-            "SHOULDER": sh, "ELBOW": el, "WRIST": wr, "HIP": hip, "KNEE": kn, "ANKLE": an,
-            "EAR": ear, "EYE": ear + 0.08 * fwd - 0.03 * sgn * left, "EYE_INNER": ear + 0.09 * fwd - 0.05 * sgn * left,
-            "EYE_OUTER": ear + 0.07 * fwd - 0.01 * sgn * left, "MOUTH": ear + 0.08 * fwd - 0.04 * sgn * left - 0.05 * up,
-            "PINKY": wr + 0.06 * _dir(*fa, fwd, up, out), "INDEX": wr + 0.07 * _dir(*fa, fwd, up, out),
-            "THUMB": wr + 0.05 * _dir(*fa, fwd, up, out), "HEEL": an - 0.05 * fwd, "FOOT_INDEX": an + 0.15 * fwd,
+            "SHOULDER": sh,
+            "ELBOW": el,
+            "WRIST": wr,
+            "HIP": hip,
+            "KNEE": kn,
+            "ANKLE": an,
+            "EAR": ear,
+            "EYE": ear + 0.08 * fwd - 0.03 * sgn * left,
+            "EYE_INNER": ear + 0.09 * fwd - 0.05 * sgn * left,
+            "EYE_OUTER": ear + 0.07 * fwd - 0.01 * sgn * left,
+            "MOUTH": ear + 0.08 * fwd - 0.04 * sgn * left - 0.05 * up,
+            "PINKY": wr + 0.06 * _dir(*fa, fwd, up, out),
+            "INDEX": wr + 0.07 * _dir(*fa, fwd, up, out),
+            "THUMB": wr + 0.05 * _dir(*fa, fwd, up, out),
+            "HEEL": an - 0.05 * fwd,
+            "FOOT_INDEX": an + 0.15 * fwd,
         }
         for name, v in vals.items():
             w[L[f"MOUTH_{side}" if name == "MOUTH" else f"{side}_{name}"]] = v
@@ -81,15 +93,25 @@ def world_landmarks(p: Pose) -> np.ndarray:
     return w
 
 
-def frame(p: Pose, t_s: float = 0.0, size: tuple[int, int] = (1280, 720), scale: float = 300.0, vis: float = 0.99) -> PoseFrame:
+def frame(
+    p: Pose, t_s: float = 0.0, size: tuple[int, int] = (1280, 720), scale: float = 300.0, vis: float = 0.99
+) -> PoseFrame:
     """A :class:`PoseFrame` of pose ``p`` seen by an orthographic camera."""
     w = world_landmarks(p)
     xy = w[:, :2] * scale + np.array([size[0] / 2, size[1] * 0.55])
-    return PoseFrame(t_s=t_s, xy=xy.astype(np.float32), vis=np.full(N_LANDMARKS, vis, np.float32), world=w.astype(np.float32))
+    return PoseFrame(
+        t_s=t_s, xy=xy.astype(np.float32), vis=np.full(N_LANDMARKS, vis, np.float32), world=w.astype(np.float32)
+    )
 
 
-def sequence(poses: list[Pose], fps: float = 30.0, size: tuple[int, int] = (1280, 720), jitter_px: float = 0.0,
-             seed: int = 0, drop: set[int] | None = None) -> PoseSeq:
+def sequence(
+    poses: list[Pose],
+    fps: float = 30.0,
+    size: tuple[int, int] = (1280, 720),
+    jitter_px: float = 0.0,
+    seed: int = 0,
+    drop: set[int] | None = None,
+) -> PoseSeq:
     """Stack poses into a :class:`PoseSeq`; optional Gaussian jitter and dropped frames (no person)."""
     rng = np.random.default_rng(seed)
     fr = [frame(p, i / fps, size) for i, p in enumerate(poses)]
@@ -111,7 +133,7 @@ def interp(a: Pose, b: Pose, s: float) -> Pose:
 
     def mix(x, y):
         if isinstance(x, tuple):
-            return tuple(mix(u, v) for u, v in zip(x, y))
+            return tuple(mix(u, v) for u, v in zip(x, y, strict=True))
         if x is None or y is None:
             return x if s < 0.5 else y
         return x + (y - x) * s
@@ -119,8 +141,18 @@ def interp(a: Pose, b: Pose, s: float) -> Pose:
     return replace(a, **{k: mix(getattr(a, k), getattr(b, k)) for k in a.__dataclass_fields__})
 
 
-def reps(bottom: Pose, top: Pose, n: int, fps: float = 30.0, rep_s: float = 2.0, rest_s: float = 1.0,
-         hold_s: float = 0.0, lead_s: float = 1.0, tail_s: float = 1.0, mid: dict | None = None) -> list[Pose]:
+def reps(
+    bottom: Pose,
+    top: Pose,
+    n: int,
+    fps: float = 30.0,
+    rep_s: float = 2.0,
+    rest_s: float = 1.0,
+    hold_s: float = 0.0,
+    lead_s: float = 1.0,
+    tail_s: float = 1.0,
+    mid: dict | None = None,
+) -> list[Pose]:
     """``n`` reps bottom -> top -> bottom with a smooth (cosine) profile.
 
     ``mid`` overrides fields at the top (e.g. ``{"torso": 70}``) blended in

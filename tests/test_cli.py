@@ -15,12 +15,25 @@ runner = CliRunner()
 
 REPORT_KEYS = {"exercise", "video", "view", "side", "rep_count", "reps", "faults", "warnings", "frames_with_pose"}
 VIDEO_KEYS = {"path", "fps", "frames", "duration_s", "width", "height"}
-REP_KEYS = {"index", "start_s", "end_s", "peak_s", "concentric_s", "eccentric_s", "hold_s", "faults", "metrics", "rom_deg"}
+REP_KEYS = {
+    "index",
+    "start_s",
+    "end_s",
+    "peak_s",
+    "concentric_s",
+    "eccentric_s",
+    "hold_s",
+    "faults",
+    "metrics",
+    "rom_deg",
+}
 FAULT_KEYS = {"id", "message", "start_s", "end_s", "rep", "severity"}
 
 
 def test_analyze_npz_writes_the_report_contract(tmp_path):
-    r = runner.invoke(app, ["analyze", str(FIX / "seated_cable_row.npz"), "-e", "seated_row", "-o", str(tmp_path), "--no-progress"])
+    r = runner.invoke(
+        app, ["analyze", str(FIX / "seated_cable_row.npz"), "-e", "seated_row", "-o", str(tmp_path), "--no-progress"]
+    )
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "seated_cable_row.report.json").read_text())
     assert REPORT_KEYS <= rep.keys() and VIDEO_KEYS <= rep["video"].keys()
@@ -50,7 +63,9 @@ def test_faults_carry_rep_and_time(tmp_path):
     b = Pose(yaw=90, torso=62)
     seq = sequence(reps(b, replace(b, upper_arm=(10.0, 180.0)), 3))
     seq.save(tmp_path / "upright.npz")
-    r = runner.invoke(app, ["analyze", str(tmp_path / "upright.npz"), "-e", "bent_over_row", "-o", str(tmp_path), "--no-progress"])
+    r = runner.invoke(
+        app, ["analyze", str(tmp_path / "upright.npz"), "-e", "bent_over_row", "-o", str(tmp_path), "--no-progress"]
+    )
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "upright.report.json").read_text())
     faults = [f for f in rep["faults"] if f["id"] == "torso_too_upright"]
@@ -69,7 +84,10 @@ def test_faults_carry_rep_and_time(tmp_path):
         (["analyze", "missing.mp4", "-e", "seated_row"], "no such file"),
         (["analyze", "{notvideo}", "-e", "seated_row"], "not a readable video"),
         (["analyze", "{empty}", "-e", "seated_row"], "empty file"),
-        (["analyze", str(FIX / "seated_cable_row.npz"), "-e", "no_such_exercise"], "unknown exercise 'no_such_exercise'"),
+        (
+            ["analyze", str(FIX / "seated_cable_row.npz"), "-e", "no_such_exercise"],
+            "unknown exercise 'no_such_exercise'",
+        ),
         (["analyze", "{badnpz}", "-e", "seated_row"], "not a formcheck landmark file"),
         (["analyze", "{nobody}", "-e", "seated_row"], "no person found"),
         (["analyze", "{nobodyvideo}", "-e", "seated_row"], "no person found"),
@@ -95,8 +113,13 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path, args, words):
     with VideoWriter(tmp_path / "blank.mp4", (160, 120), 10) as w:
         for i in range(10):
             w.write(i / 10, np.full((120, 160, 3), 90, np.uint8))
-    subs = {"{notvideo}": "notes.mp4", "{empty}": "empty.mp4", "{badnpz}": "bad.npz", "{nobody}": "nobody.npz",
-            "{nobodyvideo}": "blank.mp4"}
+    subs = {
+        "{notvideo}": "notes.mp4",
+        "{empty}": "empty.mp4",
+        "{badnpz}": "bad.npz",
+        "{nobody}": "nobody.npz",
+        "{nobodyvideo}": "blank.mp4",
+    }
     args = [str(tmp_path / subs[a]) if a in subs else a for a in args]
     args = [str(ROOT / "sample_videos" / "seated_cable_row.mp4") if a == "{clip}" else a for a in args]
     if args[0] == "analyze":
@@ -130,7 +153,7 @@ def test_eval_on_the_sample_labels_with_stored_landmarks():
     exact = sum(counted[p] == n for p, n in truth.items()) / len(truth)
     assert s["exact_count_rate"] == pytest.approx(exact, abs=1e-3)
     assert s["clips"] == len(truth) and s["errors"] == 0
-    for fid, m in s["faults"].items():
+    for m in s["faults"].values():
         assert m["tp"] + m["fp"] + m["fn"] > 0
 
 

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from kinematics import Pose, reps, sequence
 
 from formcheck.pipeline import analyze_seq
 from formcheck.specs import get_spec
-from kinematics import Pose, reps, sequence
 
 SIDE, OBLIQUE, FRONT = 90.0, 45.0, 0.0
 
@@ -109,7 +109,9 @@ def test_fly_faults_fire(fault, bottom, top):
 
 
 # ------------------------------------------------------------------ seated row
-SEAT_BOTTOM = Pose(yaw=SIDE, torso=90, upper_arm=(-170.0, 180.0), forearm=(-10.0, 0.0), thigh=(0.0, 0.0), shank=(-30.0, 0.0))  # (-170, 180) = forward, slightly down; keeps the path in the sagittal plane
+SEAT_BOTTOM = Pose(
+    yaw=SIDE, torso=90, upper_arm=(-170.0, 180.0), forearm=(-10.0, 0.0), thigh=(0.0, 0.0), shank=(-30.0, 0.0)
+)  # (-170, 180) = forward, slightly down; keeps the path in the sagittal plane
 SEAT_TOP = replace(SEAT_BOTTOM, upper_arm=(-80.0, 180.0), forearm=(-10.0, 0.0))
 
 
@@ -145,7 +147,9 @@ def _one_arm(yaw, working, torso=15.0):
     top_arm = ((10.0, 180.0), (-90.0, 0.0))
     if working == "right":
         return bottom, replace(bottom, right_arm=top_arm)
-    return replace(bottom, right_arm=support), replace(bottom, upper_arm=top_arm[0], forearm=top_arm[1], right_arm=support)
+    return replace(bottom, right_arm=support), replace(
+        bottom, upper_arm=top_arm[0], forearm=top_arm[1], right_arm=support
+    )
 
 
 @pytest.mark.parametrize("yaw,working", [(SIDE, "left"), (SIDE, "right"), (-SIDE, "right")])

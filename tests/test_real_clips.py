@@ -78,12 +78,14 @@ def test_back_not_flat_fires_on_the_rounded_phases_only():
     res = analyze_seq(seq, get_spec("bent_over_row"))
     events = [f for f in res.faults if f.id == "back_not_flat"]
     assert len(events) == 2
-    for ev, (lo, hi) in zip(events, [(0.5, 2.7), (7.1, 9.5)]):
+    for ev, (lo, hi) in zip(events, [(0.5, 2.7), (7.1, 9.5)], strict=True):
         assert lo - 0.3 <= ev.start_s and ev.end_s <= hi + 0.3
         assert ev.value > 0  # rounded, not arched
 
 
-@pytest.mark.parametrize("stem,exercise", [("bird_dog_side", "bent_over_row"), ("seated_cable_row", "seated_row"), ("rowing", "seated_row")])
+@pytest.mark.parametrize(
+    "stem,exercise", [("bird_dog_side", "bent_over_row"), ("seated_cable_row", "seated_row"), ("rowing", "seated_row")]
+)
 def test_flat_backs_do_not_trip_back_not_flat(stem, exercise):
     res = analyze_seq(fixture(stem), get_spec(exercise))
     assert "back_not_flat" not in {f.id for f in res.faults}
@@ -99,7 +101,9 @@ def test_real_model_end_to_end_matches_the_fixture(tmp_path):
     from formcheck.video import probe
 
     clip = SAMPLES / "seated_cable_row.mp4"
-    r = CliRunner().invoke(app, ["analyze", str(clip), "-e", "seated_row", "--out", str(tmp_path), "--annotate", "--no-progress"])
+    r = CliRunner().invoke(
+        app, ["analyze", str(clip), "-e", "seated_row", "--out", str(tmp_path), "--annotate", "--no-progress"]
+    )
     assert r.exit_code == 0, r.output
     report = json.loads((tmp_path / "seated_cable_row.report.json").read_text())
     assert report["rep_count"] == 1 and report["view"] == "side_right"

@@ -9,13 +9,31 @@ from hypothesis import strategies as st
 from formcheck.reps import RepCounter, State
 from formcheck.specs import Reps
 
-CFG = Reps(metric="elbow", direction="decreasing", rest=140, count=115, full=100, unit="deg",
-           min_duration_s=0.6, max_duration_s=12, hold_band=8, max_gap_s=0.5, reason="test")
+CFG = Reps(
+    metric="elbow",
+    direction="decreasing",
+    rest=140,
+    count=115,
+    full=100,
+    unit="deg",
+    min_duration_s=0.6,
+    max_duration_s=12,
+    hold_band=8,
+    max_gap_s=0.5,
+    reason="test",
+)
 FPS = 30
 
 
-def elbow_signal(n_reps: int, low: float = 85.0, high: float = 165.0, rep_s: float = 2.0, lead_s: float = 1.0,
-                 noise: float = 0.0, seed: int = 0) -> np.ndarray:
+def elbow_signal(
+    n_reps: int,
+    low: float = 85.0,
+    high: float = 165.0,
+    rep_s: float = 2.0,
+    lead_s: float = 1.0,
+    noise: float = 0.0,
+    seed: int = 0,
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
     t = np.arange(int((lead_s * 2 + n_reps * rep_s) * FPS)) / FPS
     ph = np.clip((t - lead_s) / rep_s, 0, n_reps)

@@ -8,11 +8,33 @@ from formcheck.cli import app
 from formcheck.specs import SPEC_DIR, SpecError, load_spec, load_specs
 
 FLAGSHIP = {
-    "bent_over_row": {"back_not_flat", "torso_too_upright", "torso_moving", "elbows_flared", "head_dropped", "partial_range"},
+    "bent_over_row": {
+        "back_not_flat",
+        "torso_too_upright",
+        "torso_moving",
+        "elbows_flared",
+        "head_dropped",
+        "partial_range",
+    },
     "one_arm_row": {"back_not_flat", "torso_too_upright", "elbows_flared", "partial_range"},
-    "reverse_fly": {"torso_too_upright", "torso_too_low", "back_not_flat", "wrists_above_elbows", "elbows_straightening",
-                    "elbows_bending", "shrugging", "partial_range"},
-    "seated_row": {"back_not_flat", "leaning_back", "leaning_forward_too_far", "elbows_flared", "no_hold", "partial_range"},
+    "reverse_fly": {
+        "torso_too_upright",
+        "torso_too_low",
+        "back_not_flat",
+        "wrists_above_elbows",
+        "elbows_straightening",
+        "elbows_bending",
+        "shrugging",
+        "partial_range",
+    },
+    "seated_row": {
+        "back_not_flat",
+        "leaning_back",
+        "leaning_forward_too_far",
+        "elbows_flared",
+        "no_hold",
+        "partial_range",
+    },
 }
 
 
@@ -49,7 +71,12 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Pat
     [
         ("min_duration_s = 0.8", "min_duraton_s = 0.8", "reps.min_duraton_s", "unknown field"),
         ('kind = "lean"', 'kind = "leen"', "metrics.lean.kind", "Input should be"),
-        ('points = ["shoulder", "hip", "knee"]', 'points = ["shoulder", "hips", "knee"]', "metrics.hip.points", "unknown landmark 'hips'"),
+        (
+            'points = ["shoulder", "hip", "knee"]',
+            'points = ["shoulder", "hips", "knee"]',
+            "metrics.hip.points",
+            "unknown landmark 'hips'",
+        ),
         ('below = -20.0\nunit = "deg"', 'below = -20.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
         ("rest = 140.0", "rest = 90.0", "reps", "rest > count >= full"),
         ("min_s = 1.0", "min_s = -1.0", "faults[4].min_s", "greater than 0"),
