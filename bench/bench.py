@@ -69,6 +69,20 @@ def ours(frames, spec, annotate: bool, fps: float) -> float:
     return time.perf_counter() - t0
 
 
+def trace_cost(frames) -> float:
+    """Seconds spent tracing the back outline alone, over the same frames."""
+    masks = []
+    with PoseEstimator(segmentation=True) as est:
+        for t, rgb in frames:
+            f, m = est.process(t, rgb)
+            if m is not None and f.has_person:
+                masks.append((f, m))
+    t0 = time.perf_counter()
+    for f, m in masks:
+        trace_frame(m, f.xy, f.world, "left")
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("clips", nargs="*", default=[str(ROOT / "sample_videos" / "seated_cable_row.mp4")])
@@ -97,6 +111,7 @@ def main() -> None:
             "formcheck analyse": min(ours(frames, spec, False, info.fps) for _ in range(a.repeat)),
             "formcheck analyse + annotate": min(ours(frames, spec, True, info.fps) for _ in range(a.repeat)),
         }
+        rows["back trace alone (on the model's masks)"] = trace_cost(frames)
         base = rows["bare mediapipe, with mask" if spec.needs_mask else "bare mediapipe, no mask"]
         print(
             f"\n{Path(clip).name}: {n} frames {info.width}x{info.height}, exercise {spec.id} (mask {'on' if spec.needs_mask else 'off'})"

@@ -23,7 +23,7 @@ import numpy as np
 
 from .filters import OneEuroFilter
 from .landmarks import Landmark, PoseFrame
-from .metrics import FrameContext, frame_metrics, spec_landmarks, usable
+from .metrics import FrameContext, back_shape, frame_metrics, spec_landmarks, usable, where_on_back
 from .reps import RepCounter, RepEvent, State
 from .specs import (
     ExerciseSpec,
@@ -50,6 +50,7 @@ class FaultEvent:
     end_s: float
     rep: int | None = None
     value: float | None = None
+    detail: str | None = None
 
 
 @dataclass
@@ -120,14 +121,15 @@ class _Debounce:
         self.last_true: float | None = None
         self.open = False
         self.extreme: float | None = None
+        self.detail: str | None = None
 
-    def step(self, t: float, cond: bool, value: float, above: bool) -> tuple[float, float, float] | None:
+    def step(self, t: float, cond: bool, value: float, above: bool, detail: str | None = None) -> tuple[float, float, float] | None:
         """Returns ``(start, end, extreme)`` when an opened event closes."""
         if cond:
-            if self.run_start is None:
-                self.run_start, self.extreme = t, value
-            else:
-                self.extreme = max(self.extreme, value) if above else min(self.extreme, value)  # type: ignore[type-var]
+            if self.run_start is None or self.extreme is None:
+                self.run_start, self.extreme, self.detail = t, value, detail
+            elif (value > self.extreme) if above else (value < self.extreme):
+                self.extreme, self.detail = value, detail
             self.last_true = t
             if not self.open and t - self.run_start >= self.min_s:
                 self.open = True
@@ -212,6 +214,7 @@ class Analyzer:
         self._wrist_track: dict[str, list[float]] = {"left": [], "right": []}
         self._working = "left"
         self._needed = spec_landmarks(spec)
+        self._details: dict[str, str | None] = {}
 
     # ----------------------------------------------------------------- helpers
     def _judgeable(self, metric: str, view: str) -> bool:
@@ -264,6 +267,9 @@ class Analyzer:
         working = self._update_working_side(f, ok, near)
         ctx = FrameContext(view=view, near_side=near, working_side=working, usable=ok)
         values = frame_metrics(spec, f, ctx)
+        self._details = {
+            n: where_on_back(back_shape(f, ctx)[1]) or None for n, m in spec.metrics.items() if m.kind == "back_curvature"
+        }
         self._view_counts[view] += 1
         self._side_counts[
             working if spec.unilateral else (near if view.startswith(("side", "oblique")) else "both")
@@ -351,11 +357,13 @@ class Analyzer:
             above = fa.above is not None and (fa.below is None or v > fa.above)
             cond = fa.metric in judge and math.isfinite(v) and self._phase_ok(fa.during, t, values) and fa.violated(v)
             deb = self._deb[fa.id]
-            ev = deb.step(t, cond, v, above)
+            detail = self._details.get(fa.metric)
+            closing_detail = deb.detail
+            ev = deb.step(t, cond, v, above, detail)
             if deb.open:
-                self._cue = (fa.message, t)
+                self._cue = (fa.message + (f" ({deb.detail})" if deb.detail else ""), t)
             if ev is not None:
-                self._faults.append(FaultEvent(fa.id, fa.message, fa.severity, ev[0], ev[1], value=ev[2]))
+                self._faults.append(FaultEvent(fa.id, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=closing_detail))
 
     # ------------------------------------------------------------------- reps
     def _on_rep(self, ev: RepEvent, samples: list[tuple[float, dict[str, float], frozenset[str]]]) -> None:
@@ -473,7 +481,7 @@ class Analyzer:
             ev = d.close()
             if ev is not None:
                 fa = next(x for x in self.spec.faults if x.id == fid)
-                self._faults.append(FaultEvent(fid, fa.message, fa.severity, ev[0], ev[1], value=ev[2]))
+                self._faults.append(FaultEvent(fid, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=d.detail))
         faults: list[FaultEvent] = []
         for fe in self._faults:
             faults.extend(_split_by_reps(fe, self._reps) if fe.id in self._deb else [fe])

@@ -87,16 +87,28 @@ _NEEDS_TORSO = {"distance"}
 _TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
 
 
+def back_shape(frame: PoseFrame, ctx: FrameContext) -> tuple[float, float]:
+    """``(curvature %, where)`` of the traced back on the near side (see :mod:`formcheck.silhouette`)."""
+    nan = (float("nan"), float("nan"))
+    if frame.back is None:
+        return nan
+    sh, hip = resolve("shoulder", ctx.near_side), resolve("hip", ctx.near_side)
+    if not (ctx.usable[sh] and ctx.usable[hip]):
+        return nan
+    return back_curvature(frame.back, frame.xy[sh], frame.xy[hip])
+
+
+def where_on_back(where: float) -> str:
+    """Words for a position along the back (0 = hips, 1 = shoulders)."""
+    if not where == where:  # NaN
+        return ""
+    return "lower back" if where < 0.4 else ("upper back" if where > 0.6 else "mid back")
+
+
 def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
     """Value of one metric on one frame (NaN when it cannot be measured)."""
     if metric.kind == "back_curvature":
-        if frame.back is None:
-            return float("nan")
-        side = ctx.near_side
-        sh, hip = resolve("shoulder", side), resolve("hip", side)
-        if not (ctx.usable[sh] and ctx.usable[hip]):
-            return float("nan")
-        return back_curvature(frame.back, frame.xy[sh], frame.xy[hip])[0]
+        return back_shape(frame, ctx)[0]
     p = frame.world if metric.space == "world" else frame.xy
     vals = []
     for side in _sides(metric, ctx):

@@ -43,6 +43,7 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
                 "rep": f.rep,
                 "severity": f.severity,
                 "value": _r(f.value, 3) if f.value is not None else None,
+                "detail": f.detail,
             }
             for f in res.faults
         ],

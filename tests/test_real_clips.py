@@ -81,6 +81,7 @@ def test_back_not_flat_fires_on_the_rounded_phases_only():
     for ev, (lo, hi) in zip(events, [(0.5, 2.7), (7.1, 9.5)], strict=True):
         assert lo - 0.3 <= ev.start_s and ev.end_s <= hi + 0.3
         assert ev.value > 0  # rounded, not arched
+        assert ev.detail in {"upper back", "mid back", "lower back"}
 
 
 @pytest.mark.parametrize(
