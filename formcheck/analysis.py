@@ -123,7 +123,9 @@ class _Debounce:
         self.extreme: float | None = None
         self.detail: str | None = None
 
-    def step(self, t: float, cond: bool, value: float, above: bool, detail: str | None = None) -> tuple[float, float, float] | None:
+    def step(
+        self, t: float, cond: bool, value: float, above: bool, detail: str | None = None
+    ) -> tuple[float, float, float] | None:
         """Returns ``(start, end, extreme)`` when an opened event closes."""
         if cond:
             if self.run_start is None or self.extreme is None:
@@ -268,7 +270,9 @@ class Analyzer:
         ctx = FrameContext(view=view, near_side=near, working_side=working, usable=ok)
         values = frame_metrics(spec, f, ctx)
         self._details = {
-            n: where_on_back(back_shape(f, ctx)[1]) or None for n, m in spec.metrics.items() if m.kind == "back_curvature"
+            n: where_on_back(back_shape(f, ctx)[1]) or None
+            for n, m in spec.metrics.items()
+            if m.kind == "back_curvature"
         }
         self._view_counts[view] += 1
         self._side_counts[
@@ -363,7 +367,9 @@ class Analyzer:
             if deb.open:
                 self._cue = (fa.message + (f" ({deb.detail})" if deb.detail else ""), t)
             if ev is not None:
-                self._faults.append(FaultEvent(fa.id, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=closing_detail))
+                self._faults.append(
+                    FaultEvent(fa.id, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=closing_detail)
+                )
 
     # ------------------------------------------------------------------- reps
     def _on_rep(self, ev: RepEvent, samples: list[tuple[float, dict[str, float], frozenset[str]]]) -> None:
@@ -481,7 +487,9 @@ class Analyzer:
             ev = d.close()
             if ev is not None:
                 fa = next(x for x in self.spec.faults if x.id == fid)
-                self._faults.append(FaultEvent(fid, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=d.detail))
+                self._faults.append(
+                    FaultEvent(fid, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=d.detail)
+                )
         faults: list[FaultEvent] = []
         for fe in self._faults:
             faults.extend(_split_by_reps(fe, self._reps) if fe.id in self._deb else [fe])

@@ -7,6 +7,7 @@ Thin: parses options, shows progress, prints summaries; the work is in
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -293,6 +294,165 @@ def eval_cmd(
         out.print(ft)
     if summary["errors"]:
         raise typer.Exit(1)
+
+
+@app.command()
+def batch(
+    clips_dir: Path = typer.Argument(..., help="Folder of clips (searched recursively)."),
+    exercise: str | None = typer.Option(None, "--exercise", "-e", help="Spec id for every clip (or use --manifest)."),
+    out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="Folder for all outputs and summary.csv/json."),
+    jobs: int = typer.Option(
+        os.cpu_count() or 1, "--jobs", "-j", min=1, help="Clips analysed in parallel (default: all cores)."
+    ),
+    annotate: bool = typer.Option(False, "--annotate", help="Also write annotated videos."),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or ray."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address (default: start a local one)."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="CSV path,exercise for mixed folders."),
+    resume: bool = typer.Option(False, "--resume", help="Skip clips already finished in --out; redo the rest."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo every clip even if results exist."),
+    max_side: int | None = typer.Option(None, help="Shrink frames so the longer side is at most this."),
+    max_fps: float | None = typer.Option(None, help="Analyse at most this many frames per second."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Analyse every clip in a folder; per-clip outputs plus summary.csv / summary.json."""
+    from . import batch as b
+
+    if engine not in ("local", "ray"):
+        _fail(f"--engine must be local or ray, not {engine!r}")
+    if exercise is None and manifest is None:
+        _fail("give --exercise or --manifest")
+    if resume and overwrite:
+        _fail("--resume and --overwrite exclude each other")
+    with _user_errors():
+        try:
+            todo = b.plan(clips_dir, exercise, manifest)
+        except b.BatchError as e:
+            raise UserError(str(e)) from None
+        if not todo:
+            raise UserError(f"{clips_dir}: no video files found")
+        from .specs import get_spec
+
+        for ex in sorted({j.exercise for j in todo}):
+            get_spec(ex)  # an unknown exercise stops the batch before any work
+        out_dir.mkdir(parents=True, exist_ok=True)
+        done: list = []
+        existing = [
+            j
+            for j in todo
+            if any((out_dir / n).exists() for n in [*b.outputs_of(j.stem, annotate), j.stem + b.STATUS_SUFFIX])
+        ]
+        if existing and not (resume or overwrite):
+            raise UserError(
+                f"{out_dir} already has results for {len(existing)} of these clips: use --resume to continue or --overwrite to redo them"
+            )
+        if resume:
+            for j in list(todo):
+                r = b.is_finished(out_dir, j, annotate)
+                if r is not None:
+                    done.append(r)
+                    todo.remove(j)
+            if done:
+                out.print(f"resuming: {len(done)} clips already finished, {len(todo)} to do", highlight=False)
+    opts = {"max_side": max_side, "max_fps": max_fps}
+    results = list(done)
+    code = _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, progress)
+    paths = b.write_summary(out_dir, results)
+    _print_batch_table(results)
+    out.print(f"wrote {paths['csv']} and {paths['json']}", highlight=False)
+    failed = sum(r.status != "ok" for r in results)
+    if code:
+        err.print("interrupted: finished clips are kept; rerun with --resume to do the rest")
+        raise typer.Exit(code)
+    if failed:
+        err.print(f"[red]{failed} of {len(results)} clips failed[/] (see summary.csv)")
+        raise typer.Exit(1)
+
+
+def _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, show) -> int:
+    import threading
+
+    from .video import VideoError, probe
+
+    total_frames = 0
+    expected = {}
+    for j in todo:
+        try:
+            expected[j.stem] = probe(j.path).frames
+        except VideoError:
+            expected[j.stem] = 0
+        total_frames += expected[j.stem]
+    enabled = show and (err.is_terminal or _force_progress())
+    prog = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not enabled,
+    )
+    clips_task = prog.add_task("clips", total=len(todo) + len(results), completed=len(results))
+    frames_task = prog.add_task("frames", total=total_frames or None)
+    seen: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def on_done(r) -> None:
+        with lock:
+            results.append(r)
+            seen[r.stem] = expected.get(r.stem, 0)
+            prog.update(clips_task, advance=1)
+            prog.update(frames_task, completed=sum(seen.values()))
+            if r.status != "ok":
+                prog.console.print(f"[red]failed[/] {r.rel}: {r.error}", highlight=False)
+
+    queue = None
+    stop = threading.Event()
+    if engine == "local" and enabled:
+        from multiprocessing import get_context
+
+        manager = get_context("spawn").Manager()
+        queue = manager.Queue()
+
+        def pump() -> None:
+            while not stop.is_set():
+                try:
+                    stem, n, _ = queue.get(timeout=0.2)
+                except Exception:
+                    continue
+                with lock:
+                    seen[stem] = max(seen.get(stem, 0), n)
+                    prog.update(frames_task, completed=sum(seen.values()))
+
+        threading.Thread(target=pump, daemon=True).start()
+    try:
+        with prog:
+            if engine == "ray":
+                b.run_ray(todo, out_dir, annotate, opts, jobs, on_done, address)
+            else:
+                b.run_local(todo, out_dir, annotate, opts, jobs, on_done, queue)
+    except KeyboardInterrupt:
+        return 130
+    except b.BatchError as e:
+        _fail(str(e))
+    finally:
+        stop.set()
+    return 0
+
+
+def _print_batch_table(results) -> None:
+    t = Table("clip", "exercise", "status", "reps", "faults", "s")
+    for r in sorted(results, key=lambda r: r.rel):
+        faults = ", ".join(f"{k}x{v}" for k, v in sorted(r.faults.items())) or "-"
+        t.add_row(
+            r.rel,
+            r.exercise,
+            "ok" if r.status == "ok" else f"[red]{r.error[:60]}[/]",
+            "-" if r.reps is None else str(r.reps),
+            faults,
+            f"{r.seconds:.1f}",
+        )
+    out.print(t)
 
 
 def main() -> None:

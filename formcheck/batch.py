@@ -1,0 +1,315 @@
+"""Headless batch over folders of clips: parallel, robust, resumable.
+
+One clip = one task (:func:`run_clip`) that runs the same analysis as
+``formcheck analyze`` and writes the same outputs, then a small
+``<stem>.status.json`` record, last and atomically. A clip counts as finished
+only when that record says ``ok`` and its outputs exist, so an interrupted
+batch resumes (``--resume``) by skipping finished clips and redoing the rest.
+
+Clips run in worker processes (local: a process pool; or Ray). A clip that
+kills its worker (a decoder crash) is retried alone once, then reported; the
+other clips still finish.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from .io_utils import safe_stem, write_text_atomic
+from .video import VIDEO_EXTENSIONS
+
+STATUS_SUFFIX = ".status.json"
+
+
+class BatchError(Exception):
+    """A batch that cannot start (message is user-facing)."""
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    path: str  # absolute path of the clip
+    rel: str  # path relative to the clips folder (shown and stored)
+    exercise: str
+    stem: str  # output stem, unique within --out, no path separators
+    frames: int = 0  # expected frames (for progress), 0 if unknown
+
+
+@dataclass
+class ClipResult:
+    rel: str
+    exercise: str
+    stem: str
+    status: str  # ok | error
+    error: str = ""
+    reps: int | None = None
+    faults: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    frames: int = 0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "path": self.rel,
+            "exercise": self.exercise,
+            "status": self.status,
+            "error": self.error,
+            "reps": self.reps,
+            "faults": self.faults,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 2),
+            "frames": self.frames,
+            "outputs": self.stem,
+        }
+
+
+# ------------------------------------------------------------------ discovery
+def find_clips(folder: str | Path) -> list[Path]:
+    """Video files under ``folder`` (recursive, extensions case-insensitive), sorted."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise BatchError(f"{root}: not a folder")
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS and not p.name.startswith(".")
+    )
+
+
+def read_manifest(path: str | Path, root: Path) -> dict[str, str]:
+    """``path,exercise`` CSV -> {relative path: exercise}; paths relative to the clips folder."""
+    m: dict[str, str] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        rd = csv.DictReader(fh)
+        if rd.fieldnames is None or not {"path", "exercise"} <= set(rd.fieldnames):
+            raise BatchError(f"{path}: needs columns path,exercise")
+        for r in rd:
+            p = Path(r["path"].strip())
+            rel = (p.resolve().relative_to(root.resolve()) if p.is_absolute() else p).as_posix()
+            m[rel] = r["exercise"].strip()
+    return m
+
+
+def output_stem(rel: str, taken: set[str]) -> str:
+    """A flat, safe output stem for a clip path (``a/b/c.mp4`` -> ``a__b__c``), unique in ``taken``."""
+    parts = [safe_stem(p) for p in Path(rel).with_suffix("").parts]
+    stem = "__".join(parts)[:150] or "clip"
+    if stem in taken:
+        stem = f"{stem}__{hashlib.sha1(rel.encode()).hexdigest()[:8]}"
+    taken.add(stem)
+    return stem
+
+
+def plan(folder: str | Path, exercise: str | None, manifest: str | Path | None) -> list[ClipJob]:
+    root = Path(folder)
+    clips = find_clips(root)
+    mapping = read_manifest(manifest, root) if manifest else {}
+    jobs: list[ClipJob] = []
+    taken: set[str] = set()
+    for p in clips:
+        rel = p.relative_to(root).as_posix()
+        ex = mapping.get(rel, exercise)
+        if ex is None:
+            continue  # a mixed folder: clips not in the manifest are skipped
+        jobs.append(ClipJob(str(p.resolve()), rel, ex, output_stem(rel, taken)))
+    if manifest:
+        missing = sorted(set(mapping) - {j.rel for j in jobs})
+        for rel in missing:  # listed but absent: reported as errors, not silently dropped
+            jobs.append(ClipJob(str((root / rel).resolve()), rel, mapping[rel], output_stem(rel, taken)))
+    return jobs
+
+
+# -------------------------------------------------------------------- one clip
+def outputs_of(stem: str, annotate: bool) -> list[str]:
+    names = [f"{stem}.report.json", f"{stem}.reps.csv"]
+    return names + [f"{stem}.annotated.mp4"] if annotate else names
+
+
+def is_finished(out: Path, job: ClipJob, annotate: bool) -> ClipResult | None:
+    """The stored result of a clip that finished ok with all its outputs, else None."""
+    st = out / f"{job.stem}{STATUS_SUFFIX}"
+    try:
+        d = json.loads(st.read_text())
+    except (OSError, ValueError):
+        return None
+    if (
+        d.get("status") != "ok"
+        or d.get("exercise") != job.exercise
+        or not all((out / n).exists() for n in outputs_of(job.stem, annotate))
+    ):
+        return None
+    return ClipResult(
+        job.rel,
+        job.exercise,
+        job.stem,
+        "ok",
+        "",
+        d.get("reps"),
+        d.get("faults", {}),
+        d.get("warnings", []),
+        d.get("seconds", 0.0),
+        d.get("frames", 0),
+    )
+
+
+def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], progress: Any = None) -> ClipResult:
+    """Analyse one clip and write its outputs; never raises for bad input."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    from .pipeline import NoPersonError, PoseOptions, analyze_video
+    from .pose import ModelUnavailable
+    from .report import build_report, write_outputs
+    from .specs import SpecError, get_spec
+    from .video import VideoError
+
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    res = ClipResult(job.rel, job.exercise, job.stem, "error")
+    try:
+        spec = get_spec(job.exercise)
+        cb: Callable[[int, int], None] | None = None
+        if progress is not None:
+
+            def cb(done: int, total: int) -> None:
+                if done % 10 == 0:
+                    progress.put((job.stem, done, total))
+
+        ann = out / f"{job.stem}.annotated.mp4" if annotate else None
+        result, info = analyze_video(job.path, spec, PoseOptions(**opts), ann, cb)
+        report = build_report(result, info, job.rel)
+        write_outputs(report, out, job.stem)
+        res.status = "ok"
+        res.reps = report["rep_count"]
+        res.faults = dict(Counter(f["id"] for f in report["faults"]))
+        res.warnings = sorted({w["id"] for w in report["warnings"]})
+        res.frames = result.frames
+    except (VideoError, SpecError, NoPersonError, ModelUnavailable, ValueError) as e:
+        res.error = str(e).splitlines()[0]
+    except Exception as e:  # a bug must not sink the batch: report it on this clip
+        res.error = f"internal error: {type(e).__name__}: {e}"
+    res.seconds = time.perf_counter() - t0
+    write_text_atomic(out / f"{job.stem}{STATUS_SUFFIX}", json.dumps(res.row() | {"exercise": job.exercise}, indent=1))
+    return res
+
+
+# -------------------------------------------------------------------- engines
+OnDone = Callable[[ClipResult], None]
+
+
+def run_local(
+    jobs: list[ClipJob],
+    out: Path,
+    annotate: bool,
+    opts: dict,
+    n_jobs: int,
+    on_done: OnDone,
+    progress: Any = None,
+    task: Callable[..., ClipResult] = run_clip,
+) -> None:
+    """Process pool over the clips; a worker crash is isolated to its clip.
+
+    ``task`` is the per-clip function (a module-level function, so spawned
+    workers can import it); tests swap in one that crashes on purpose.
+    """
+    pending = list(jobs)
+    suspects: list[ClipJob] = []
+    ctx = get_context("spawn")  # no fork after threads (mediapipe, decoders)
+
+    def drain(queue: list[ClipJob], workers: int) -> tuple[list[ClipJob], list[ClipJob]]:
+        """Run ``queue``; if a worker dies, return (clips in flight, clips not started)."""
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            running: dict[Future, ClipJob] = {}
+            queue = list(queue)
+            while queue or running:
+                while queue and len(running) < workers:
+                    j = queue.pop(0)
+                    running[pool.submit(task, j, str(out), annotate, opts, progress)] = j
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    j = running.pop(fut)
+                    try:
+                        on_done(fut.result())
+                    except BrokenProcessPool:
+                        return [j, *running.values()], queue
+        return [], []
+
+    while pending:
+        in_flight, pending = drain(pending, n_jobs)
+        # the pool died: the clips in flight are suspects, each is run alone once
+        suspects.extend(j for j in in_flight if j not in suspects)
+    for j in suspects:
+        if drain([j], 1)[0]:
+            res = ClipResult(
+                j.rel,
+                j.exercise,
+                j.stem,
+                "error",
+                error="the worker process crashed on this clip (decoder or model fault)",
+            )
+            write_text_atomic(out / f"{j.stem}{STATUS_SUFFIX}", json.dumps(res.row() | {"exercise": j.exercise}))
+            on_done(res)
+
+
+def run_ray(
+    jobs: list[ClipJob], out: Path, annotate: bool, opts: dict, n_jobs: int, on_done: OnDone, address: str | None
+) -> None:
+    """The same per-clip task on a Ray cluster (``address``) or a local one."""
+    try:
+        import ray
+    except ImportError:
+        raise BatchError("--engine ray needs Ray: pip install -e '.[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        kw: dict[str, Any] = {"address": address} if address else {"num_cpus": n_jobs, "include_dashboard": False}
+        ray.init(log_to_driver=False, configure_logging=False, **kw)
+    try:
+        task = ray.remote(num_cpus=1, max_retries=1)(run_clip)
+        refs = {task.remote(j, str(out), annotate, opts): j for j in jobs}
+        while refs:
+            done, _ = ray.wait(list(refs), num_returns=1)
+            for r in done:
+                j = refs.pop(r)
+                try:
+                    on_done(ray.get(r))
+                except Exception as e:  # worker died twice (ray.exceptions.WorkerCrashedError, ...)
+                    res = ClipResult(j.rel, j.exercise, j.stem, "error", error=f"ray task failed: {type(e).__name__}")
+                    write_text_atomic(
+                        out / f"{j.stem}{STATUS_SUFFIX}", json.dumps(res.row() | {"exercise": j.exercise})
+                    )
+                    on_done(res)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+# -------------------------------------------------------------------- summary
+SUMMARY_COLUMNS = ["path", "exercise", "status", "error", "reps", "faults", "warnings", "seconds", "frames", "outputs"]
+
+
+def write_summary(out: Path, results: Iterable[ClipResult]) -> dict[str, Path]:
+    rows = [r.row() for r in sorted(results, key=lambda r: r.rel)]
+    buf = io.StringIO()
+    wr = csv.DictWriter(buf, SUMMARY_COLUMNS, lineterminator="\n")
+    wr.writeheader()
+    for r in rows:
+        flat = dict(r)
+        flat["faults"] = ";".join(f"{k}:{v}" for k, v in sorted(r["faults"].items()))
+        flat["warnings"] = ";".join(r["warnings"])
+        wr.writerow(flat)
+    ok = sum(r["status"] == "ok" for r in rows)
+    doc = {"clips": len(rows), "ok": ok, "failed": len(rows) - ok, "results": rows}
+    paths = {"csv": out / "summary.csv", "json": out / "summary.json"}
+    write_text_atomic(paths["csv"], buf.getvalue())
+    write_text_atomic(paths["json"], json.dumps(doc, indent=1) + "\n")
+    return paths

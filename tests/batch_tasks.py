@@ -1,0 +1,12 @@
+"""Per-clip tasks for batch tests (module level so spawned workers can import them)."""
+
+import os
+
+from formcheck.batch import run_clip
+
+
+def crash_on_poison(job, out_dir, annotate, opts, progress=None):
+    """Kills the worker process on clips named poison*, like a decoder segfault."""
+    if "poison" in job.rel:
+        os._exit(139)
+    return run_clip(job, out_dir, annotate, opts, progress)
