@@ -39,3 +39,4 @@ fixtures: setup
 
 bench: setup
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench_batch.py

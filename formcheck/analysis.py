@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -216,7 +217,6 @@ class Analyzer:
         self._wrist_track: dict[str, list[float]] = {"left": [], "right": []}
         self._working = "left"
         self._needed = spec_landmarks(spec)
-        self._details: dict[str, str | None] = {}
 
     # ----------------------------------------------------------------- helpers
     def _judgeable(self, metric: str, view: str) -> bool:
@@ -269,11 +269,6 @@ class Analyzer:
         working = self._update_working_side(f, ok, near)
         ctx = FrameContext(view=view, near_side=near, working_side=working, usable=ok)
         values = frame_metrics(spec, f, ctx)
-        self._details = {
-            n: where_on_back(back_shape(f, ctx)[1]) or None
-            for n, m in spec.metrics.items()
-            if m.kind == "back_curvature"
-        }
         self._view_counts[view] += 1
         self._side_counts[
             working if spec.unilateral else (near if view.startswith(("side", "oblique")) else "both")
@@ -330,7 +325,7 @@ class Analyzer:
         if not self._ready and guidance is None:
             guidance = "Get into the start position"
         self._step_counter(t, values[spec.reps.metric], values, judge)
-        self._step_faults(t, values, judge)
+        self._step_faults(t, values, judge, lambda: where_on_back(back_shape(f, ctx)[1]) or None)
         return self._state(f, values, guidance, view=view, side=working if spec.unilateral else near)
 
     def _step_counter(self, t: float, value: float, values: dict[str, float], judge: frozenset[str]) -> None:
@@ -353,7 +348,9 @@ class Analyzer:
             return st is State.ACTIVE
         return self.counter.in_top(values.get(self.spec.reps.metric, math.nan))
 
-    def _step_faults(self, t: float, values: dict[str, float], judge: frozenset[str]) -> None:
+    def _step_faults(
+        self, t: float, values: dict[str, float], judge: frozenset[str], back_where: Callable[[], str | None]
+    ) -> None:
         for fa in self.spec.faults:
             if not isinstance(fa, ThresholdFault):
                 continue
@@ -361,7 +358,7 @@ class Analyzer:
             above = fa.above is not None and (fa.below is None or v > fa.above)
             cond = fa.metric in judge and math.isfinite(v) and self._phase_ok(fa.during, t, values) and fa.violated(v)
             deb = self._deb[fa.id]
-            detail = self._details.get(fa.metric)
+            detail = back_where() if cond and self.spec.metrics[fa.metric].kind == "back_curvature" else None
             closing_detail = deb.detail
             ev = deb.step(t, cond, v, above, detail)
             if deb.open:

@@ -353,7 +353,8 @@ def batch(
                     todo.remove(j)
             if done:
                 out.print(f"resuming: {len(done)} clips already finished, {len(todo)} to do", highlight=False)
-    opts = {"max_side": max_side, "max_fps": max_fps}
+    # workers that share the cores decode single-threaded: the model is the work to spread
+    opts = {"max_side": max_side, "max_fps": max_fps, "decode_threads": 1 if jobs > 1 else 0}
     results = list(done)
     code = _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, progress)
     paths = b.write_summary(out_dir, results)

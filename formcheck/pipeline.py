@@ -17,7 +17,7 @@ import numpy as np
 from .analysis import AnalysisResult, Analyzer, FrameState
 from .landmarks import PoseFrame, PoseSeq
 from .specs import ExerciseSpec
-from .video import VideoInfo, VideoWriter, iter_frames, probe, scaled_size
+from .video import VideoInfo, VideoWriter, iter_frames, prefetch, probe, scaled_size
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected)
 
@@ -32,6 +32,7 @@ class PoseOptions:
     max_side: int | None = None  # shrink frames before the model (speed option)
     max_fps: float | None = None  # analyse at most this many frames per second
     back: bool = True  # trace the back outline when the spec needs it
+    decode_threads: int = 0  # 0 = FFmpeg decides; 1 when parallel workers share the cores
 
 
 def _near_side(world: np.ndarray) -> str:
@@ -47,7 +48,7 @@ def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iter
     from .silhouette import trace_frame
 
     with PoseEstimator(opts.model_complexity, segmentation=segmentation) as est:
-        for t, rgb in iter_frames(path, max_side=opts.max_side, max_fps=opts.max_fps):
+        for t, rgb in prefetch(iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)):
             frame, mask = est.process(t, rgb)
             if mask is not None and frame.has_person:
                 frame.back = trace_frame(mask, frame.xy, frame.world, _near_side(frame.world))
@@ -96,6 +97,53 @@ def analyze_seq(
     return an.result()
 
 
+class _AnnotateSink:
+    """Draws and encodes frames on a background thread (OpenCV and FFmpeg release
+    the GIL), so annotation overlaps the pose model instead of adding to it.
+    A bounded queue keeps memory flat; an error in the thread is re-raised."""
+
+    def __init__(self, spec: ExerciseSpec, path: str | Path, size: tuple[int, int], fps: float) -> None:
+        import queue
+        import threading
+
+        from .annotate import Annotator
+
+        self._annotator = Annotator(spec, *size)
+        self._writer = VideoWriter(path, size, fps)
+        self._q: queue.Queue = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._writer.__enter__()
+        self._thread = threading.Thread(target=self._run, name="annotate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            if self._error is None:
+                rgb, st = item
+                try:
+                    self._writer.write(st.t_s, self._annotator.draw(rgb, st))
+                except BaseException as e:  # surfaced in put()/close()
+                    self._error = e
+
+    def put(self, rgb: np.ndarray, st: FrameState) -> None:
+        if self._error is not None:
+            raise self._error
+        self._q.put((rgb, st))
+
+    def close(self, ok: bool) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if ok and self._error is None:
+            self._writer.__exit__(None, None, None)
+        else:
+            self._writer.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        if ok and self._error is not None:
+            raise self._error
+
+
 def analyze_video(
     path: str | Path,
     spec: ExerciseSpec,
@@ -109,29 +157,22 @@ def analyze_video(
     w, h = scaled_size(info.width, info.height, opts.max_side)
     an = Analyzer(spec, w, h)
     seg = opts.back and spec.needs_mask
-    writer = None
+    sink = None
     if annotate_to is not None:
-        from .annotate import Annotator
-
-        annotator = Annotator(spec, w, h)
         fps = min(info.fps, opts.max_fps) if opts.max_fps else info.fps
-        writer = VideoWriter(annotate_to, (w, h), fps)
-        writer.__enter__()
+        sink = _AnnotateSink(spec, annotate_to, (w, h), fps)
     ok = False
     try:
         for i, (rgb, frame) in enumerate(pose_stream(path, opts, seg)):
             st = an.update(frame)
-            if writer is not None:
-                writer.write(st.t_s, annotator.draw(rgb, st))
+            if sink is not None:
+                sink.put(rgb, st)
             if progress:
                 progress(i + 1, info.frames)
         ok = True
     finally:
-        if writer is not None:
-            if ok:
-                writer.__exit__(None, None, None)
-            else:
-                writer.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        if sink is not None:
+            sink.close(ok)
     res = an.result()
     if res.frames_with_pose == 0:
         raise NoPersonError(f"{path}: no person found in any of its {res.frames} frames")

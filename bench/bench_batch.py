@@ -1,0 +1,93 @@
+"""Batch throughput (1 vs N jobs) and peak memory of `analyze` against clip length.
+
+    python bench/bench_batch.py [--clips 6] [--jobs 2]
+
+Throughput: a folder of N copies of a sample clip, `formcheck batch` with
+--jobs 1 and --jobs N, wall time -> clips per minute and speed-up.
+Memory: `formcheck analyze --annotate` in a subprocess on the clip and on a
+clip 8 times longer (the same frames looped, re-encoded), peak RSS of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "formcheck.cli"]
+ENV = os.environ | {"GLOG_minloglevel": "2"}
+
+
+def run(args: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(CLI + args, check=False, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def peak_rss_mb(args: list[str]) -> float:
+    """Peak RSS of one child process (ru_maxrss of the children so far is a running max,
+    so each measurement runs in a fresh Python that reports its own)."""
+    code = (
+        "import resource, subprocess, sys; "
+        f"subprocess.run({CLI + args!r}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def looped(src: Path, dst: Path, times: int) -> None:
+    from formcheck.video import VideoWriter, iter_frames, probe
+
+    info = probe(src)
+    frames = list(iter_frames(src))
+    period = frames[-1][0] + 1 / info.fps
+    with VideoWriter(dst, (info.width, info.height), info.fps) as w:
+        for k in range(times):
+            for t, rgb in frames:
+                w.write(k * period + t, rgb)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clip", default=str(ROOT / "sample_videos" / "seated_cable_row.mp4"))
+    ap.add_argument("--exercise", default="seated_row")
+    ap.add_argument("--clips", type=int, default=6)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    a = ap.parse_args()
+    src = Path(a.clip)
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        folder = d / "clips"
+        folder.mkdir()
+        for i in range(a.clips):
+            shutil.copy(src, folder / f"clip{i:02d}{src.suffix}")
+        rows = []
+        for jobs in (1, a.jobs):
+            out = d / f"out{jobs}"
+            t = run(["batch", str(folder), "-e", a.exercise, "-o", str(out), "-j", str(jobs), "--no-progress"])
+            rows.append((jobs, t))
+        print(f"batch: {a.clips} x {src.name}, {os.cpu_count()} cores")
+        print("| jobs | wall s | clips/min | speed-up |\n|---|---|---|---|")
+        for jobs, t in rows:
+            print(f"| {jobs} | {t:.1f} | {60 * a.clips / t:.1f} | {rows[0][1] / t:.2f} |")
+        long = d / "long.mp4"
+        looped(src, long, 8)
+        print("\nanalyze --annotate peak memory (subprocess RSS)")
+        print("| clip | length | peak RSS MB |\n|---|---|---|")
+        for clip, label in ((src, "1x"), (long, "8x")):
+            from formcheck.video import probe
+
+            mb = peak_rss_mb(["analyze", str(clip), "-e", a.exercise, "-o", str(d / "mem"), "--annotate", "--no-progress"])
+            print(f"| {label} | {probe(clip).duration_s:.0f} s | {mb:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
