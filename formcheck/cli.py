@@ -232,6 +232,8 @@ def eval_cmd(
     landmarks: Path | None = typer.Option(
         None, help="Folder of <stem>.npz landmark files to use instead of running the model."
     ),
+    max_side: int | None = typer.Option(None, help="As in analyze: measure the accuracy cost of shrinking frames."),
+    max_fps: float | None = typer.Option(None, help="As in analyze: measure the accuracy cost of fewer frames."),
     progress: bool = typer.Option(True),
 ) -> None:
     """Compare counts and faults with hand labels; print per clip and totals."""
@@ -247,7 +249,7 @@ def eval_cmd(
             res = analyze_seq(PoseSeq.load(npz), spec)
         else:
             with _progress(f"{path.name}", progress) as cb:
-                res, _ = analyze_video(path, spec, progress=cb)
+                res, _ = analyze_video(path, spec, _pose_opts(1, max_side, max_fps), progress=cb)
         return len(res.reps), [f.id for f in res.faults]
 
     from .evaluate import markdown_report
