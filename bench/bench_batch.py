@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -85,7 +84,9 @@ def main() -> None:
         for clip, label in ((src, "1x"), (long, "8x")):
             from formcheck.video import probe
 
-            mb = peak_rss_mb(["analyze", str(clip), "-e", a.exercise, "-o", str(d / "mem"), "--annotate", "--no-progress"])
+            mb = peak_rss_mb(
+                ["analyze", str(clip), "-e", a.exercise, "-o", str(d / "mem"), "--annotate", "--no-progress"]
+            )
             print(f"| {label} | {probe(clip).duration_s:.0f} s | {mb:.0f} |")
 
 

@@ -478,6 +478,17 @@ class Analyzer:
         """Start counting again from zero (live 'new set' control)."""
         self.counter = RepCounter(self.spec.reps)
 
+    @property
+    def reps(self) -> list[RepRecord]:
+        """Counted reps so far (live display)."""
+        return list(self._reps)
+
+    def fault_counts(self) -> Counter[str]:
+        """Fault ids seen so far, including ones still open (live display)."""
+        c = Counter(f.id for f in self._faults)
+        c.update(fid for fid, d in self._deb.items() if d.open)
+        return c
+
     def result(self) -> AnalysisResult:
         """Everything so far. Closes open faults; call once at the end of a stream."""
         for fid, d in self._deb.items():

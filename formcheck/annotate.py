@@ -37,6 +37,11 @@ class Annotator:
         self.font = cv2.FONT_HERSHEY_SIMPLEX
         self._conn = np.array(sorted((int(a), int(b)) for a, b in CONNECTIONS))
 
+    def text(self, img: np.ndarray, text: str, org: tuple[int, int], color=WHITE, size: float = 0.6) -> None:
+        """Write ``text`` with an outline (for text not on a darkened band)."""
+        cv2.putText(img, text, org, self.font, size * self.scale, DARK, self.thick + 2, cv2.LINE_AA)
+        cv2.putText(img, text, org, self.font, size * self.scale, color, self.thick, cv2.LINE_AA)
+
     def _text(self, img: np.ndarray, text: str, org: tuple[int, int], color=WHITE, size: float = 0.7) -> None:
         # text always sits on a darkened panel or band, so no outline pass is needed
         cv2.putText(img, text, org, self.font, size * self.scale, color, self.thick, cv2.LINE_AA)

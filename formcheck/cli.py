@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -456,6 +457,77 @@ def _print_batch_table(results) -> None:
             f"{r.seconds:.1f}",
         )
     out.print(t)
+
+
+@app.command()
+def live(
+    exercise: str = typer.Option(..., "--exercise", "-e", help="Spec id."),
+    camera: int = typer.Option(0, "--camera", help="Camera index (OpenCV)."),
+    source: Path | None = typer.Option(None, "--source", help="Play this video file as if it were a camera."),
+    window: bool = typer.Option(True, help="Show the OpenCV window (q quits, n new set, r reset)."),
+    max_seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
+    back: bool = typer.Option(True, help="Trace the back outline (costs model time; needed for back_not_flat)."),
+) -> None:
+    """Live coaching from a camera (or a file played in real time) in an OpenCV window."""
+    import time
+
+    from .live import CameraError, LatestFrame, LiveCoach, camera_frames, fmt_status, paced
+    from .specs import get_spec
+    from .video import iter_frames, probe
+
+    with _user_errors():
+        spec = get_spec(exercise)
+        if (
+            window
+            and sys.platform.startswith("linux")
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        ):
+            raise UserError("no display for a window here; use --no-window (the summary is printed at the end)")
+        if source is not None:
+            probe(source)
+            frames = paced(iter_frames(source))
+        else:
+            try:
+                frames = camera_frames(camera)
+                first = next(frames)
+            except (CameraError, StopIteration) as e:
+                raise UserError(str(e) or f"camera {camera} gave no frames") from None
+
+            def with_first(first=first, rest=frames):
+                yield first
+                yield from rest
+
+            frames = with_first()
+    coach = LiveCoach(spec, back=back)
+    latest = LatestFrame(frames)
+    cv2: Any = None
+    if window:
+        import cv2
+    t_end = time.perf_counter() + max_seconds if max_seconds else None
+    out.print(f"{spec.name}: {spec.view_advice}. q quits, n starts a new set, r resets.", highlight=False)
+    try:
+        while t_end is None or time.perf_counter() < t_end:
+            item = latest.get(timeout=5.0)
+            if item is None:
+                break
+            shown = coach.process(*item)
+            if cv2 is not None:
+                cv2.imshow("formcheck", cv2.cvtColor(shown, cv2.COLOR_RGB2BGR))
+                key = cv2.waitKey(1) & 0xFF
+                if key == ord("q"):
+                    break
+                if key == ord("n"):
+                    coach.new_set()
+                if key == ord("r"):
+                    coach.reset()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if cv2 is not None:
+            cv2.destroyAllWindows()
+        coach.close()
+    status = coach.snapshot()
+    out.print(fmt_status(status) + f"; {latest.dropped} frames dropped to keep up", highlight=False)
 
 
 def main() -> None:

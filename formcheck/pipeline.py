@@ -150,6 +150,7 @@ def analyze_video(
     opts: PoseOptions | None = None,
     annotate_to: str | Path | None = None,
     progress: Progress | None = None,
+    on_state: Callable[[FrameState], None] | None = None,
 ) -> tuple[AnalysisResult, VideoInfo]:
     """Analyse a clip in one pass; optionally write the annotated video (atomically)."""
     opts = opts or PoseOptions()
@@ -165,6 +166,8 @@ def analyze_video(
     try:
         for i, (rgb, frame) in enumerate(pose_stream(path, opts, seg)):
             st = an.update(frame)
+            if on_state is not None:
+                on_state(st)
             if sink is not None:
                 sink.put(rgb, st)
             if progress:

@@ -1,0 +1,215 @@
+"""formcheck in the browser: live webcam coaching and recorded-video analysis.
+
+    streamlit run app.py            (?mode=live|recorded&exercise=<id> preselects)
+
+Thin: widgets and layout only. The engine is formcheck.analysis (through
+formcheck.live for the camera and formcheck.app_support for recorded clips).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from formcheck.app_support import analyze_for_page, fault_table, fault_timeline, metric_chart, rep_table
+from formcheck.io_utils import safe_stem
+from formcheck.specs import ExerciseSpec, load_specs
+
+ROOT = Path(__file__).resolve().parent
+SAMPLES = ROOT / "sample_videos"
+UPLOAD_TYPES = ["mp4", "mov", "webm", "avi", "m4v", "mkv"]
+MODES = {"live": "Live coaching", "recorded": "Recorded video"}
+
+
+@st.cache_resource
+def specs() -> dict[str, ExerciseSpec]:
+    return load_specs()
+
+
+def sidebar() -> tuple[str, ExerciseSpec]:
+    q = st.query_params
+    modes = list(MODES)
+    mode = st.sidebar.radio(
+        "Mode", modes, index=modes.index(q.get("mode", "live")) if q.get("mode") in modes else 0, format_func=MODES.get
+    )
+    ids = list(specs())
+    default = q.get("exercise", "seated_row")
+    ex = st.sidebar.selectbox(
+        "Exercise", ids, index=ids.index(default) if default in ids else 0, format_func=lambda i: specs()[i].name
+    )
+    spec = specs()[ex]
+    st.sidebar.caption(spec.summary)
+    st.sidebar.caption(f"Camera: {spec.view_advice}.")
+    return mode, spec
+
+
+# ----------------------------------------------------------------------- live
+def live_page(spec: ExerciseSpec) -> None:
+    import av
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    from formcheck.live import LiveCoach
+
+    st.header(f"Live coaching: {spec.name}")
+    st.info(
+        f"Set the camera up first: {spec.view_advice}. Counting starts once you hold the start position with "
+        "your whole body in view. Pick the camera with SELECT DEVICE, then START."
+    )
+    key = f"coach:{spec.id}"
+    if key not in st.session_state:  # one coach per browser session and exercise: tabs never share a count
+        st.session_state[key] = LiveCoach(spec)
+    coach: LiveCoach = st.session_state[key]
+
+    def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
+        t = float(frame.time) if frame.time is not None else 0.0
+        out = coach.process(t, frame.to_ndarray(format="rgb24"))
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    left, right = st.columns([3, 2])
+    with left:
+        try:
+            webrtc_streamer(
+                key=f"live-{spec.id}",
+                mode=WebRtcMode.SENDRECV,
+                video_frame_callback=on_frame,  # runs on a worker thread; it keeps only the newest frame
+                media_stream_constraints={"video": True, "audio": False},
+                rtc_configuration={"iceServers": []},  # local only: no STUN/TURN lookups
+                async_processing=True,
+            )
+        except Exception as e:  # e.g. no WebRTC runtime (Streamlit's AppTest): say so, keep the page
+            st.error(
+                f"The webcam component could not start here ({type(e).__name__}). Use 'formcheck live' in a terminal."
+            )
+    with right:
+        b1, b2 = st.columns(2)
+        if b1.button("New set", use_container_width=True):
+            coach.new_set()
+        if b2.button("Reset", use_container_width=True):
+            coach.reset()
+        live_stats(coach)
+
+
+@st.fragment(run_every=0.5)
+def live_stats(coach) -> None:
+    s = coach.snapshot()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Reps", s.reps)
+    c2.metric("Set", s.set_number)
+    c3.metric("Processing", f"{s.processing_fps:.1f} fps")
+    st.markdown(f"**Reps this set: {s.reps}**" + (f" (earlier sets: {', '.join(map(str, s.sets))})" if s.sets else ""))
+    if s.cue:
+        st.error(f"Cue: {s.cue}")
+    elif s.guidance:
+        st.warning(f"Guidance: {s.guidance}")
+    elif s.started:
+        st.success("Good form")
+    st.caption(f"view: {s.view} | frames processed: {s.frames}")
+    if s.last_rep:
+        r = s.last_rep
+        rom = next((v for k, v in r.items() if k.startswith("rom_")), None)
+        st.markdown(
+            f"Last rep: ROM {rom} deg, up {r['concentric_s']:.1f} s, hold {r['hold_s']:.1f} s, down {r['eccentric_s']:.1f} s"
+            + (f", faults: {', '.join(r['faults'])}" if r["faults"] else "")
+        )
+    if s.faults:
+        st.markdown("Faults so far: " + ", ".join(f"`{k}` x{v}" for k, v in sorted(s.faults.items())))
+
+
+# ------------------------------------------------------------------- recorded
+def recorded_page(spec: ExerciseSpec) -> None:
+    from formcheck.pipeline import NoPersonError
+    from formcheck.pose import ModelUnavailable
+    from formcheck.video import VideoError
+
+    st.header(f"Recorded video: {spec.name}")
+    how = st.radio("Clip", ["A sample video", "Upload a clip"], horizontal=True)
+    upload = sample = None
+    if how == "Upload a clip":
+        upload = st.file_uploader("Video (mp4, mov, webm, avi)", type=UPLOAD_TYPES)
+    else:
+        names = sorted(p.name for p in SAMPLES.glob("*.mp4"))
+        want = st.query_params.get("sample")
+        sample = st.selectbox("Sample video", names, index=names.index(want) if want in names else 0)
+    if st.button("Analyse", type="primary", disabled=upload is None and sample is None):
+        with tempfile.TemporaryDirectory() as d:  # nothing is left behind, whatever happens
+            work = Path(d)
+            if upload is not None:
+                path = work / f"upload_{safe_stem(Path(upload.name).stem)}{Path(upload.name).suffix.lower()}"
+                path.write_bytes(upload.getvalue())
+                name = upload.name
+            else:
+                path, name = SAMPLES / str(sample), str(sample)
+            bar = st.progress(0.0, text="Analysing...")
+
+            def progress(done: int, total: int) -> None:
+                if done % 10 == 0 or done == total:
+                    bar.progress(min(done / max(total, 1), 1.0), text=f"Analysing... frame {done} of {total}")
+
+            try:
+                res = analyze_for_page(path, spec, work, progress, name=name)
+            except (VideoError, NoPersonError, ModelUnavailable) as e:
+                bar.empty()
+                st.error(str(e).replace(str(path), name))
+                st.session_state.pop("analysis", None)
+                return
+            bar.progress(1.0, text="Done")
+            st.session_state["analysis"] = (spec.id, name, res)
+    got = st.session_state.get("analysis")
+    if got and got[0] == spec.id:
+        show_results(spec, got[1], got[2])
+
+
+def show_results(spec: ExerciseSpec, name: str, res) -> None:
+    rep = res.report
+    st.subheader(f"Results: {name}")
+    c = st.columns(4)
+    c[0].metric("Reps", rep["rep_count"])
+    c[1].metric("Faults", len(rep["faults"]))
+    c[2].metric("View", rep["view"])
+    c[3].metric("Pose found", f"{rep['frames_with_pose']:.0%}")
+    for w in rep["warnings"]:
+        st.caption(f"warning: {w['message']} ({w['start_s']:.1f}-{w['end_s']:.1f} s)")
+    left, right = st.columns([3, 2])
+    with left:
+        rep_ids = [r["index"] for r in rep["reps"]]
+        pick = st.selectbox("Go to rep", ["whole clip", *rep_ids])
+        start = 0 if pick == "whole clip" else int(next(r["start_s"] for r in rep["reps"] if r["index"] == pick))
+        st.video(res.video, start_time=start)
+        stem = safe_stem(Path(name).stem)
+        d = st.columns(3)
+        d[0].download_button("Annotated video", res.video, f"{stem}.annotated.mp4", "video/mp4")
+        d[1].download_button("Report (JSON)", json.dumps(rep, indent=2), f"{stem}.report.json", "application/json")
+        d[2].download_button("Reps (CSV)", res.reps_csv, f"{stem}.reps.csv", "text/csv")
+    with right:
+        if pick != "whole clip":
+            for label, img in res.thumbs.get(pick, []):
+                st.image(img, caption=f"rep {pick}: {label}", use_container_width=True)
+    st.markdown("**Per rep**")
+    st.dataframe(rep_table(rep), hide_index=True, use_container_width=True)
+    st.markdown("**Fault timeline** (green: counted reps)")
+    st.altair_chart(fault_timeline(rep), use_container_width=True)
+    if rep["faults"]:
+        st.dataframe(fault_table(rep), hide_index=True, use_container_width=True)
+    metrics = [m for m in spec.metrics if m in res.series.columns]
+    m = st.selectbox(
+        "Angle over time",
+        metrics,
+        index=metrics.index(spec.reps.metric),
+        format_func=lambda k: spec.metrics[k].label or k,
+    )
+    st.altair_chart(metric_chart(res.series, spec, rep, m), use_container_width=True)
+
+
+def main() -> None:
+    st.set_page_config(page_title="formcheck", layout="wide")
+    mode, spec = sidebar()
+    if mode == "live":
+        live_page(spec)
+    else:
+        recorded_page(spec)
+
+
+main()

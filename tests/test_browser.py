@@ -1,0 +1,130 @@
+"""The app in a real browser: Debian's Chromium (driven by Playwright, no browser
+download) against `streamlit run app.py`, with a recorded exercise clip as the
+webcam. Screenshots of both pages go to test-artifacts/ (FORMCHECK_ARTIFACTS)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from y4m import write_y4m
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("FORMCHECK_ARTIFACTS", ROOT / "test-artifacts"))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = os.environ | {"GLOG_minloglevel": "2"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def fake_camera(tmp_path_factory):
+    """A seated row (reps) then the rounded phase of the cat-cow (a back cue), as a webcam."""
+    dst = tmp_path_factory.mktemp("cam") / "clip.y4m"
+    write_y4m([(ROOT / "sample_videos/seated_cable_row.mp4", 8.0), (ROOT / "sample_videos/cat_cow_side.mp4", 3.5)], dst)
+    return dst
+
+
+def _browser(p, y4m: Path | None = None):
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
+    if y4m is not None:
+        args += [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}",
+        ]
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+
+
+def test_live_page_counts_reps_from_the_fake_webcam_and_shows_a_cue(server, fake_camera):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = _browser(p, fake_camera)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/?mode=live&exercise=seated_row")
+        expect(page.get_by_text("Live coaching: Seated row")).to_be_visible(timeout=60_000)
+        frame = page.frame_locator("iframe[title*='webrtc']")
+        frame.get_by_role("button", name="START").click(timeout=60_000)
+        # the clip loops: a full seated row takes ~8 s, the rounded back follows
+        expect(page.get_by_text("Reps this set: 1")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("Cue:", exact=False)).to_be_visible(timeout=120_000)
+        page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
+        browser.close()
+
+
+def test_recorded_page_in_the_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/?mode=recorded&exercise=seated_row&sample=seated_cable_row.mp4")
+        page.get_by_role("button", name="Analyse").click(timeout=60_000)
+        expect(page.get_by_text("Results: seated_cable_row.mp4")).to_be_visible(timeout=180_000)
+        expect(page.get_by_text("Fault timeline", exact=False)).to_be_visible()
+        page.wait_for_timeout(2000)  # let the charts draw
+        page.screenshot(path=str(ARTIFACTS / "recorded.png"), full_page=True)
+        browser.close()
