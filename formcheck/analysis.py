@@ -148,6 +148,38 @@ class _Debounce:
         return ev
 
 
+INSTANT_WARNINGS = frozenset({"cut"})  # kept however short
+CUT_SPEED = 8.0  # torso lengths per second: faster than any body moves in these exercises
+CUT_SCALE = 1.5  # the torso growing or shrinking this much from one frame to the next
+
+
+class CutDetector:
+    """Spots edits from the landmarks alone: the body jumping (position or size)
+    faster than a person can move between two consecutive frames."""
+
+    _IDX = [11, 12, 23, 24]  # shoulders and hips: the most stable landmarks
+
+    def __init__(self) -> None:
+        self._prev: tuple[float, np.ndarray, float] | None = None
+
+    def step(self, frame: PoseFrame) -> bool:
+        if not frame.has_person:
+            return False
+        pts = frame.xy[self._IDX].astype(np.float64)
+        if not np.all(np.isfinite(pts)):
+            return False
+        torso = float(np.linalg.norm((pts[0] + pts[1]) / 2 - (pts[2] + pts[3]) / 2))
+        prev, self._prev = self._prev, (frame.t_s, pts, torso)
+        if prev is None or torso <= 1.0 or prev[2] <= 1.0:
+            return False
+        dt = max(frame.t_s - prev[0], 1e-3)
+        if dt > 0.5:
+            return False  # after a gap anything may have happened; the counter handles gaps
+        speed = float(np.median(np.linalg.norm(pts - prev[1], axis=1))) / max(torso, prev[2]) / dt
+        scale = max(torso, prev[2]) / min(torso, prev[2])
+        return speed > CUT_SPEED or scale > CUT_SCALE
+
+
 class _Ranges:
     """Turns per-frame flags into merged time ranges."""
 
@@ -167,7 +199,7 @@ class _Ranges:
 
     def _close(self, key: str) -> None:
         s, e, msg = self.open.pop(key)
-        if e - s >= MIN_WARNING_S:
+        if e - s >= MIN_WARNING_S or key in INSTANT_WARNINGS:
             self.done.append(WarningEvent(key.split(":")[0], msg, s, e))
 
     def finish(self) -> list[WarningEvent]:
@@ -217,6 +249,7 @@ class Analyzer:
         self._wrist_track: dict[str, list[float]] = {"left": [], "right": []}
         self._working = "left"
         self._needed = spec_landmarks(spec)
+        self._cuts = CutDetector()
 
     # ----------------------------------------------------------------- helpers
     def _judgeable(self, metric: str, view: str) -> bool:
@@ -253,10 +286,19 @@ class Analyzer:
             self._t0 = t
         self._t_last = t
         self._frames += 1
+        cut = self._cuts.step(frame)
+        if cut:
+            # an edit: another shot, or the same person somewhere else. Nothing in
+            # progress carries over (no phantom rep made of two shots' halves).
+            self._f_xy.reset()
+            self._f_world.reset()
+            self._views = ViewTracker()
+            self.counter.reset()
+            self._gate_since, self._ready = None, False
         xy = self._f_xy(t, frame.xy)
         world = self._f_world(t, frame.world)
         f = PoseFrame(t_s=t, xy=xy.astype(np.float32), vis=frame.vis, world=world.astype(np.float32), back=frame.back)
-        flags: dict[str, str] = {}
+        flags: dict[str, str] = {"cut": "Cut or jump in the video: the rep in progress was dropped"} if cut else {}
         if not f.has_person:
             flags["no_person"] = "No person detected"
             self._warn.step(t, flags)

@@ -216,3 +216,17 @@ def test_live_and_file_give_the_same_answer():
     assert counts[-1] == len(analyze_seq(seq, spec).reps) == 3
     assert counts == sorted(counts)  # never goes down
     assert np.diff(counts).max() == 1
+
+
+def test_a_cut_mid_rep_makes_no_phantom_rep():
+    """An edit from one shot mid-pull to another shot (person elsewhere, smaller) at rest:
+    the half-rep before the cut and the rest after it must not add up to a rep."""
+    poses = reps(ROW_BOTTOM, ROW_TOP, 2)
+    cut_at = 30 + 60 + 30 + 30  # the top of the second pull (lead 1 s, rep 2 s, rest 1 s, half a rep)
+    seq = sequence(poses[:cut_at] + [ROW_BOTTOM] * 60)
+    seq.xy[cut_at:] = (seq.xy[cut_at:] - 640) * 0.55 + 300  # another framing
+    res = analyze_seq(seq, get_spec("bent_over_row"))
+    assert len(res.reps) == 1
+    assert any(w.id == "cut" for w in res.warnings)
+    same = analyze_seq(sequence(poses[:cut_at] + [ROW_BOTTOM] * 60), get_spec("bent_over_row"))
+    assert len(same.reps) == 2  # without the cut the second rep completes
