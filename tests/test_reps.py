@@ -148,5 +148,5 @@ def test_count_never_exceeds_full_oscillations(n, noise, rep_s, low, drops, seed
             sig[d] = math.nan
     c, _ = run(sig)
     assert 0 <= c.count <= n
-    if low > CFG.count + 10:  # never reaches the count line
+    if low > CFG.count + 5 * noise + 1:  # never reaches the count line, even with a noise spike
         assert c.count == 0
