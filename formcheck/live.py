@@ -23,6 +23,7 @@ import numpy as np
 
 from .analysis import Analyzer, FrameState
 from .annotate import Annotator
+from .landmarks import PoseFrame
 from .specs import ExerciseSpec
 
 
@@ -61,12 +62,14 @@ class LiveCoach:
         self._t_offset = 0.0
         self._last_t: float | None = None
 
-    def _start(self, w: int, h: int) -> None:
+    def _start(self, w: int, h: int, model: bool = True) -> None:
         from .pose import PoseEstimator
 
         if self._est is not None:
             self._est.close()
-        self._est = PoseEstimator(self.model_complexity, segmentation=self.segmentation).__enter__()
+            self._est = None
+        if model:
+            self._est = PoseEstimator(self.model_complexity, segmentation=self.segmentation).__enter__()
         self._an = Analyzer(self.spec, w, h)
         self._ann = Annotator(self.spec, w, h)
         self._size = (w, h)
@@ -78,7 +81,7 @@ class LiveCoach:
 
         with self._lock:
             h, w = rgb.shape[:2]
-            if self._size != (w, h):
+            if self._size != (w, h) or self._est is None:
                 self._start(w, h)  # first frame, or the camera changed resolution
             # timestamps must rise for the tracker and the engine, even if a source restarts
             if self._last_t is not None and t_s + self._t_offset <= self._last_t:
@@ -89,14 +92,7 @@ class LiveCoach:
             frame, mask = self._est.process(t, rgb)
             if mask is not None and frame.has_person:
                 frame.back = trace_frame(mask, frame.xy, frame.world, _near_side(frame.world))
-            st = self._an.update(frame)
-            self._state = st
-            self._frames += 1
-            now = time.perf_counter()
-            if self._last_wall is not None:
-                inst = 1.0 / max(now - self._last_wall, 1e-6)
-                self._fps = inst if self._fps == 0 else 0.9 * self._fps + 0.1 * inst
-            self._last_wall = now
+            st = self._step(frame)
             out = self._ann.draw(rgb if rgb.flags.writeable else rgb.copy(), st)
             self._ann.text(
                 out,
@@ -104,6 +100,25 @@ class LiveCoach:
                 (out.shape[1] - int(150 * self._ann.scale), out.shape[0] - int(60 * self._ann.scale)),
             )
             return out
+
+    def feed(self, frame: PoseFrame, size_wh: tuple[int, int]) -> FrameState:
+        """One frame of landmarks already estimated (stored landmarks, or another pose backend)."""
+        with self._lock:
+            if self._size != size_wh or self._an is None:
+                self._start(*size_wh, model=False)
+            return self._step(frame)
+
+    def _step(self, frame: PoseFrame) -> FrameState:
+        assert self._an is not None
+        st = self._an.update(frame)
+        self._state = st
+        self._frames += 1
+        now = time.perf_counter()
+        if self._last_wall is not None:
+            inst = 1.0 / max(now - self._last_wall, 1e-6)
+            self._fps = inst if self._fps == 0 else 0.9 * self._fps + 0.1 * inst
+        self._last_wall = now
+        return st
 
     def snapshot(self) -> LiveStatus:
         with self._lock:
@@ -136,7 +151,7 @@ class LiveCoach:
         with self._lock:
             self._sets = []
             if self._size is not None:
-                self._start(*self._size)
+                self._start(*self._size, model=self._est is not None)
             self._state = None
 
     def close(self) -> None:

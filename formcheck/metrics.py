@@ -71,6 +71,9 @@ def _one(kind: str, pts: list[np.ndarray], p: np.ndarray) -> float:
     if kind == "head_drop":
         hip, sh, ear = pts
         return float(geo.elevation(hip, sh) - geo.elevation(sh, ear))
+    if kind == "line_offset":
+        a, b, c = pts  # + when b sits above the line from a to c (as an angle seen from a)
+        return float(geo.elevation(a, b) - geo.elevation(a, c))
     if kind == "distance":
         tl = _torso_len(p)
         return float(geo.distance(*pts) / tl) if tl > 0 else float("nan")

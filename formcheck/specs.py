@@ -39,6 +39,7 @@ METRIC_UNITS: dict[str, str] = {
     "lean": "deg",
     "arm_lateral": "deg",
     "head_drop": "deg",
+    "line_offset": "deg",
     "distance": "torso_lengths",
     "back_curvature": "pct_torso",
 }
@@ -49,6 +50,7 @@ METRIC_POINTS: dict[str, int] = {
     "lean": 2,
     "arm_lateral": 2,
     "head_drop": 3,
+    "line_offset": 3,
     "distance": 2,
     "back_curvature": 0,
 }
@@ -79,7 +81,9 @@ def expand_views(views: tuple[str, ...]) -> frozenset[str]:
 class Metric(_Strict):
     """A named per-frame measure (see :mod:`formcheck.metrics` for each kind)."""
 
-    kind: Literal["joint_angle", "elevation", "lean", "arm_lateral", "head_drop", "distance", "back_curvature"]
+    kind: Literal[
+        "joint_angle", "elevation", "lean", "arm_lateral", "head_drop", "line_offset", "distance", "back_curvature"
+    ]
     points: tuple[str, ...] = ()
     space: Literal["image", "world"] = "world"
     side: Literal["auto", "working", "left", "right", "both"] = "auto"

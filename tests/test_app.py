@@ -49,3 +49,29 @@ def test_recorded_page_reports_a_bad_upload_cleanly(tmp_path):
     with pytest.raises(VideoError):
         analyze_for_page(bad, get_spec("seated_row"), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mp4"]  # nothing half-written
+
+
+def test_two_sessions_never_share_a_coach():
+    """Each browser session (here: two AppTest sessions) gets its own LiveCoach, so counts never mix."""
+    a = AppTest.from_file(APP, default_timeout=60).run()
+    b = AppTest.from_file(APP, default_timeout=60).run()
+    ca, cb = a.session_state["coach:seated_row"], b.session_state["coach:seated_row"]
+    assert ca is not cb
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from dataclasses import replace
+
+    from kinematics import Pose, frame, reps
+
+    # drive one coach's engine with a synthetic set: only that session counts
+    bottom = Pose(
+        yaw=90, torso=90, upper_arm=(-170.0, 180.0), forearm=(-170.0, 180.0), thigh=(0.0, 0.0), shank=(-30.0, 0.0)
+    )
+    top = replace(bottom, upper_arm=(-80.0, 180.0), forearm=(-10.0, 0.0))
+    for i, p in enumerate(reps(bottom, top, 2, hold_s=1.5)):
+        ca.feed(frame(p, i / 30), (1280, 720))
+    assert ca.snapshot().reps == 2
+    assert cb.snapshot().reps == 0
+    ca.new_set()
+    assert ca.snapshot().sets == [2] and ca.snapshot().set_number == 2

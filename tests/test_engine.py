@@ -230,3 +230,48 @@ def test_a_cut_mid_rep_makes_no_phantom_rep():
     assert any(w.id == "cut" for w in res.warnings)
     same = analyze_seq(sequence(poses[:cut_at] + [ROW_BOTTOM] * 60), get_spec("bent_over_row"))
     assert len(same.reps) == 2  # without the cut the second rep completes
+
+
+# ----------------------------------------------------------------- hip raise
+BRIDGE_DOWN = Pose(
+    yaw=SIDE, torso=180, thigh=(45.0, 0.0), shank=(-45.0, 0.0), upper_arm=(-170.0, 180.0), forearm=(-170.0, 180.0)
+)
+BRIDGE_UP = {"torso": 215, "thigh": (35.0, 0.0), "shank": (-55.0, 0.0)}  # straight shoulder-hip-knee, knees 90
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold",
+    [
+        (None, {}, 5.0),
+        ("short_hold", {}, 1.0),
+        ("hips_too_low", {"torso": 205, "thigh": (52.0, 0.0), "shank": (-38.0, 0.0)}, 5.0),
+        ("over_arched", {"torso": 232, "thigh": (5.0, 0.0), "shank": (-75.0, 0.0)}, 5.0),
+        ("knees_not_90", {"shank": (-15.0, 0.0)}, 5.0),
+        ("partial_range", {"torso": 198, "thigh": (40.0, 0.0), "shank": (-50.0, 0.0)}, 5.0),
+    ],
+)
+def test_hip_raise(fault, top, hold):
+    res = run("hip_raise", BRIDGE_DOWN, replace(BRIDGE_DOWN, **{**BRIDGE_UP, **top}), n=3, hold_s=hold)
+    assert len(res.reps) == 3
+    assert fault_ids(res) == ({fault} if fault else set())
+    if fault is None:
+        assert all(r.hold_s >= 4.5 for r in res.reps)
+
+
+# -------------------------------------------------------------- good morning
+GM_UP = Pose(yaw=SIDE, torso=88, thigh=(-88.0, 0.0), shank=(-92.0, 180.0))
+GM_DOWN = {"torso": 15, "thigh": (-80.0, 0.0), "shank": (-95.0, 180.0)}
+
+
+@pytest.mark.parametrize(
+    "fault,bottom",
+    [
+        (None, {}),
+        ("squatting", {"torso": 35, "thigh": (-35.0, 0.0), "shank": (-70.0, 180.0)}),  # knee ~105 deg
+        ("partial_range", {"torso": 42, "thigh": (-85.0, 0.0)}),  # hip ~127 deg: counted, not full
+    ],
+)
+def test_good_morning(fault, bottom):
+    res = run("good_morning", GM_UP, replace(GM_UP, **{**GM_DOWN, **bottom}), n=4)
+    assert len(res.reps) == 4
+    assert fault_ids(res) == ({fault} if fault else set())
