@@ -24,9 +24,10 @@ import numpy as np
 
 from .filters import OneEuroFilter
 from .landmarks import Landmark, PoseFrame
-from .metrics import FrameContext, back_shape, frame_metrics, spec_landmarks, usable, where_on_back
+from .metrics import FrameContext, back_shape, frame_metrics, max_side, spec_landmarks, usable, where_on_back
 from .reps import RepCounter, RepEvent, State
 from .specs import (
+    AlternationFault,
     ExerciseSpec,
     HoldFault,
     PartialRangeFault,
@@ -239,6 +240,8 @@ class Analyzer:
         self._faults: list[FaultEvent] = []
         self._reps: list[RepRecord] = []
         self._history: deque[tuple[float, dict[str, float], frozenset[str]]] = deque()
+        self._rep_metric = spec.metrics[spec.reps.metric]
+        self._moving_side: deque[tuple[float, str | None]] = deque()
         self._view_counts: Counter[str] = Counter()
         self._side_counts: Counter[str] = Counter()
         self._frames = 0
@@ -311,6 +314,10 @@ class Analyzer:
         working = self._update_working_side(f, ok, near)
         ctx = FrameContext(view=view, near_side=near, working_side=working, usable=ok)
         values = frame_metrics(spec, f, ctx)
+        if self._rep_metric.side == "max":  # which limb moves: the rep's side is the raised one at its peak
+            self._moving_side.append((t, max_side(self._rep_metric, f, ctx)))
+            while self._moving_side and t - self._moving_side[0][0] > spec.reps.max_duration_s + 2.0:
+                self._moving_side.popleft()
         self._view_counts[view] += 1
         self._side_counts[
             working if spec.unilateral else (near if view.startswith(("side", "oblique")) else "both")
@@ -414,6 +421,9 @@ class Analyzer:
     def _on_rep(self, ev: RepEvent, samples: list[tuple[float, dict[str, float], frozenset[str]]]) -> None:
         spec = self.spec
         side = self._working if spec.unilateral else self._views.near_side
+        if self._rep_metric.side == "max":
+            raised = [s for t, s in self._moving_side if t <= ev.peak_s and s is not None]
+            side = raised[-1] if raised else "unknown"
         if not ev.counted:
             for fa in spec.faults:
                 if isinstance(fa, PartialRangeFault):
@@ -446,9 +456,12 @@ class Analyzer:
             side=side,
             metrics=metrics,
         )
+        previous = self._reps[-1] if self._reps else None
         self._reps.append(rec)
         for fa in spec.faults:
-            if isinstance(fa, PartialRangeFault) and not ev.full:
+            if isinstance(fa, AlternationFault) and previous is not None and previous.side == side != "unknown":
+                self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, None)
+            elif isinstance(fa, PartialRangeFault) and not ev.full:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.peak_value)
             elif isinstance(fa, HoldFault) and ev.hold_s < fa.min_s:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.hold_s)
@@ -477,7 +490,7 @@ class Analyzer:
             return None
         return float(np.median(near_peak)) - start
 
-    def _add_rep_fault(self, fid: str, msg: str, sev: str, ev: RepEvent, idx: int | None, value: float) -> None:
+    def _add_rep_fault(self, fid: str, msg: str, sev: str, ev: RepEvent, idx: int | None, value: float | None) -> None:
         self._faults.append(FaultEvent(fid, msg, sev, ev.start_s, ev.end_s, rep=idx, value=value))
         self._cue = (msg, ev.end_s)
 

@@ -50,7 +50,7 @@ def _sides(metric: Metric, ctx: FrameContext) -> tuple[str, ...]:
         return (metric.side,)
     if metric.side == "working":
         return (ctx.working_side,)
-    if metric.side == "both":
+    if metric.side in ("both", "max"):
         return ("left", "right")
     if ctx.view in ("front", "back", "unknown"):
         return ("left", "right")
@@ -109,11 +109,22 @@ def where_on_back(where: float) -> str:
 
 
 def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
-    """Value of one metric on one frame (NaN when it cannot be measured)."""
+    """Value of one metric on one frame (NaN when it cannot be measured).
+
+    Per-side values are averaged, except ``side = "max"``: the larger one (the raised limb).
+    """
     if metric.kind == "back_curvature":
         return back_shape(frame, ctx)[0]
+    vals = [v for v in side_values(metric, frame, ctx).values() if np.isfinite(v)]
+    if not vals:
+        return float("nan")
+    return float(max(vals)) if metric.side == "max" else float(np.mean(vals))
+
+
+def side_values(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> dict[str, float]:
+    """The metric on each side it is measured on (usable sides only)."""
     p = frame.world if metric.space == "world" else frame.xy
-    vals = []
+    vals: dict[str, float] = {}
     for side in _sides(metric, ctx):
         idx = [resolve(part, side) for part in metric.points]
         extra: tuple[Landmark, ...] = ()
@@ -123,9 +134,14 @@ def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
             extra = _TORSO
         if not all(ctx.usable[i] for i in (*idx, *extra)):
             continue
-        vals.append(_one(metric.kind, [p[i] for i in idx], p))
-    vals = [v for v in vals if np.isfinite(v)]
-    return float(np.mean(vals)) if vals else float("nan")
+        vals[side] = _one(metric.kind, [p[i] for i in idx], p)
+    return vals
+
+
+def max_side(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> str | None:
+    """For ``side = "max"`` metrics: which side holds the larger value."""
+    vals = {s: v for s, v in side_values(metric, frame, ctx).items() if np.isfinite(v)}
+    return max(vals, key=vals.__getitem__) if vals else None
 
 
 def frame_metrics(spec: ExerciseSpec, frame: PoseFrame, ctx: FrameContext) -> dict[str, float]:

@@ -17,7 +17,7 @@ SCHEMA_VERSION = 1
 
 def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None) -> dict:
     frames = max(res.frames, 1)
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "formcheck_version": __version__,
         "exercise": res.spec.id,
@@ -53,6 +53,24 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
         ],
         "frames_with_pose": round(res.frames_with_pose / frames, 4),
     }
+    spec = res.spec
+    target = spec.reps.hold_target_s
+    if target:
+        report["holds"] = [
+            {
+                "rep": r.index,
+                "side": r.side,
+                "duration_s": _r(r.hold_s, 2),
+                "target_s": target,
+                "met": r.hold_s >= target,
+            }
+            for r in res.reps
+        ]
+    if spec.unilateral or spec.metrics[spec.reps.metric].side == "max":
+        counts = {s: sum(r.side == s for r in res.reps) for s in ("left", "right")}
+        hi = max(counts.values())
+        report["sides"] = counts | {"balance": round(min(counts.values()) / hi, 2) if hi else None}
+    return report
 
 
 REP_COLUMNS = [

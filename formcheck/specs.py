@@ -86,7 +86,7 @@ class Metric(_Strict):
     ]
     points: tuple[str, ...] = ()
     space: Literal["image", "world"] = "world"
-    side: Literal["auto", "working", "left", "right", "both"] = "auto"
+    side: Literal["auto", "working", "left", "right", "both", "max"] = "auto"  # max: the more raised side
     views: tuple[ViewSpec, ...] = ("any",)
     label: str = ""
     unit: str
@@ -149,6 +149,7 @@ class Reps(_Strict):
     min_duration_s: float = Field(0.6, gt=0)
     max_duration_s: float = Field(12.0, gt=0)
     hold_band: float = Field(8.0, gt=0)
+    hold_target_s: float | None = Field(None, gt=0)  # a timed hold at the top: reported per rep as met / not met
     max_gap_s: float = Field(0.5, gt=0)
     reason: str
 
@@ -232,6 +233,12 @@ class HoldFault(_FaultBase):
     unit: Literal["s"]
 
 
+class AlternationFault(_FaultBase):
+    """Fires when a rep is done on the same side as the rep before it."""
+
+    kind: Literal["alternation"]
+
+
 class PartialRangeFault(_FaultBase):
     """Fires for a rep that counted but did not reach ``reps.full``."""
 
@@ -239,7 +246,7 @@ class PartialRangeFault(_FaultBase):
 
 
 Fault = Annotated[
-    ThresholdFault | RepRangeFault | RepChangeFault | HoldFault | PartialRangeFault,
+    ThresholdFault | RepRangeFault | RepChangeFault | HoldFault | AlternationFault | PartialRangeFault,
     Field(discriminator="kind"),
 ]
 
@@ -284,6 +291,8 @@ class ExerciseSpec(_Strict):
             raise ValueError(f"fault ids repeated: {sorted(dup)}")
         if any(m.side == "working" for m in self.metrics.values()) and not self.unilateral:
             raise ValueError('metrics with side = "working" need unilateral = true')
+        if any(isinstance(f, AlternationFault) for f in self.faults) and self.metrics[self.reps.metric].side != "max":
+            raise ValueError('an alternation fault needs the rep metric to have side = "max" (the side that moves)')
         return self
 
     @property
@@ -304,7 +313,7 @@ def _fmt_loc(loc: tuple[object, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("threshold", "rep_range", "rep_change", "hold", "partial_range"):
+        elif part in ("threshold", "rep_range", "rep_change", "hold", "alternation", "partial_range"):
             continue  # the discriminated-union tag pydantic puts in the path
         else:
             out += ("." if out else "") + str(part)

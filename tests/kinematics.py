@@ -34,6 +34,7 @@ class Pose:
     shank: tuple[float, float] = (-95.0, 180.0)
     shrug: float = 0.0  # metres the shoulders rise toward the ears
     right_arm: tuple[tuple[float, float], tuple[float, float]] | None = None  # (upper, fore) if different
+    right_leg: tuple[tuple[float, float], tuple[float, float]] | None = None  # (thigh, shank) if different
 
 
 def _axes(yaw_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,6 +58,7 @@ def world_landmarks(p: Pose) -> np.ndarray:
     t = np.cos(te) * fwd + np.sin(te) * up
     sh_mid = TORSO * t
     arms = {"LEFT": (p.upper_arm, p.forearm), "RIGHT": p.right_arm or (p.upper_arm, p.forearm)}
+    legs = {"LEFT": (p.thigh, p.shank), "RIGHT": p.right_leg or (p.thigh, p.shank)}
     for side, sgn in (("LEFT", 1.0), ("RIGHT", -1.0)):
         out = sgn * left
         hip = sgn * HIP_HALF * left
@@ -64,8 +66,9 @@ def world_landmarks(p: Pose) -> np.ndarray:
         (ua, fa) = arms[side]
         el = sh + UPPER_ARM * _dir(*ua, fwd, up, out)
         wr = el + FOREARM * _dir(*fa, fwd, up, out)
-        kn = hip + THIGH * _dir(*p.thigh, fwd, up, out)
-        an = kn + SHANK * _dir(*p.shank, fwd, up, out)
+        (th, sk) = legs[side]
+        kn = hip + THIGH * _dir(*th, fwd, up, out)
+        an = kn + SHANK * _dir(*sk, fwd, up, out)
         he = np.radians(p.torso - p.head_drop)
         neck = np.cos(he) * fwd + np.sin(he) * up
         ear = sh_mid + 0.16 * neck + sgn * 0.07 * left

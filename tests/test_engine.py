@@ -275,3 +275,63 @@ def test_good_morning(fault, bottom):
     res = run("good_morning", GM_UP, replace(GM_UP, **{**GM_DOWN, **bottom}), n=4)
     assert len(res.reps) == 4
     assert fault_ids(res) == ({fault} if fault else set())
+
+
+# ------------------------------------------------------------------ bird-dog
+ARM_DOWN, ARM_UP = ((-90.0, 0.0), (-90.0, 0.0)), ((0.0, 0.0), (0.0, 0.0))
+LEG_DOWN, LEG_UP = ((-90.0, 0.0), (0.0, 180.0)), ((0.0, 180.0), (0.0, 180.0))
+ALL_FOURS = Pose(
+    yaw=SIDE,
+    torso=0.0,
+    upper_arm=ARM_DOWN[0],
+    forearm=ARM_DOWN[1],
+    thigh=LEG_DOWN[0],
+    shank=LEG_DOWN[1],
+    right_arm=ARM_DOWN,
+    right_leg=LEG_DOWN,
+)
+
+
+def _bird(side: str, leg_up=LEG_UP) -> Pose:
+    """Opposite arm and leg extended: ``side`` names the extended leg."""
+    if side == "right":
+        return replace(ALL_FOURS, upper_arm=ARM_UP[0], forearm=ARM_UP[1], right_leg=leg_up)
+    return replace(ALL_FOURS, right_arm=ARM_UP, thigh=leg_up[0], shank=leg_up[1])
+
+
+def _bird_run(sides, hold_s=3.0, leg_up=LEG_UP):
+    poses = []
+    for s in sides:
+        poses += reps(ALL_FOURS, _bird(s, leg_up), 1, hold_s=hold_s, lead_s=0.5, tail_s=0.0)
+    return analyze_seq(sequence(poses + [ALL_FOURS] * 30, jitter_px=1.0), get_spec("bird_dog"))
+
+
+def test_bird_dog_alternating_holds_counted_per_side():
+    res = _bird_run(["right", "left", "right", "left"])
+    assert [r.side for r in res.reps] == ["right", "left", "right", "left"]
+    assert fault_ids(res) == set()
+    assert all(r.hold_s >= 2.5 for r in res.reps)
+
+
+@pytest.mark.parametrize(
+    "fault,sides,kw",
+    [
+        ("not_alternating", ["right", "right", "left"], {}),
+        ("short_hold", ["right", "left"], {"hold_s": 0.3}),
+        ("leg_too_high", ["right", "left"], {"leg_up": ((30.0, 180.0), (30.0, 180.0))}),
+    ],
+)
+def test_bird_dog_faults(fault, sides, kw):
+    res = _bird_run(sides, **kw)
+    assert len(res.reps) == len(sides)
+    assert fault_ids(res) == {fault}
+
+
+def test_bird_dog_report_has_holds_and_side_balance(tmp_path):
+    from formcheck.report import build_report
+    from formcheck.video import VideoInfo
+
+    res = _bird_run(["right", "left", "right"])
+    rep = build_report(res, VideoInfo("x.mp4", 1280, 720, 30.0, res.frames, res.duration_s))
+    assert rep["sides"] == {"left": 1, "right": 2, "balance": 0.5}
+    assert [h["met"] for h in rep["holds"]] == [True, True, True] and rep["holds"][0]["target_s"] == 2.0

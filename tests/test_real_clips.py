@@ -120,3 +120,13 @@ def test_real_model_end_to_end_matches_the_fixture(tmp_path):
     assert len(seq) == len(ref)
     err = np.nanmedian(np.abs(seq.xy[:, 11:29] - ref.xy[:, 11:29]))
     assert err < 2.0  # px: same model, same frames
+
+
+def test_bird_dog_side_view_two_alternating_holds():
+    """Labels: hold 1 left arm + right leg (1.6-4.6 s), hold 2 right arm + left leg (9.0-11.8 s)."""
+    res = analyze_seq(fixture("bird_dog_side"), get_spec("bird_dog"))
+    assert [r.side for r in res.reps] == ["right", "left"]  # the extended leg's side
+    assert 0.8 <= res.reps[0].start_s <= 2.0 and 4.5 <= res.reps[0].end_s <= 6.0
+    assert 7.8 <= res.reps[1].start_s <= 9.5 and 11.8 <= res.reps[1].end_s <= 13.2
+    assert all(r.hold_s >= 1.5 for r in res.reps)
+    assert "back_not_flat" not in {f.id for f in res.faults}
