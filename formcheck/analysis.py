@@ -33,6 +33,7 @@ from .specs import (
     PartialRangeFault,
     RepChangeFault,
     RepRangeFault,
+    RepValueFault,
     ThresholdFault,
 )
 from .views import ViewTracker
@@ -463,6 +464,12 @@ class Analyzer:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, None)
             elif isinstance(fa, PartialRangeFault) and not ev.full:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.peak_value)
+            elif isinstance(fa, RepValueFault):
+                val = self._rep_measure(fa, ev, samples)
+                if val is not None and (
+                    (fa.above is not None and val > fa.above) or (fa.below is not None and val < fa.below)
+                ):
+                    self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, val)
             elif isinstance(fa, HoldFault) and ev.hold_s < fa.min_s:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.hold_s)
             elif isinstance(fa, (RepRangeFault, RepChangeFault)):
@@ -476,7 +483,7 @@ class Analyzer:
                 if bad:
                     self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, val)
 
-    def _rep_measure(self, fa: RepRangeFault | RepChangeFault, ev: RepEvent, samples) -> float | None:
+    def _rep_measure(self, fa: RepRangeFault | RepChangeFault | RepValueFault, ev: RepEvent, samples) -> float | None:
         pts = [(t, v[fa.metric]) for t, v, j in samples if fa.metric in j and math.isfinite(v[fa.metric])]
         if len(pts) < max(3, 0.6 * len(samples)):
             return None
@@ -486,9 +493,13 @@ class Analyzer:
             return float(hi - lo)
         start = float(np.median(vals[:3]))
         near_peak = [v for t, v in pts if abs(t - ev.peak_s) <= 0.15]
+        if isinstance(fa, RepValueFault) and fa.at == "start":
+            # the counted metric's start is its most-rested value before the rep
+            return ev.rest_value if fa.metric == self.spec.reps.metric else start
         if not near_peak:
             return None
-        return float(np.median(near_peak)) - start
+        peak = float(np.median(near_peak))
+        return peak if isinstance(fa, RepValueFault) else peak - start
 
     def _add_rep_fault(self, fid: str, msg: str, sev: str, ev: RepEvent, idx: int | None, value: float | None) -> None:
         self._faults.append(FaultEvent(fid, msg, sev, ev.start_s, ev.end_s, rep=idx, value=value))

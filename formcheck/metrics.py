@@ -50,7 +50,7 @@ def _sides(metric: Metric, ctx: FrameContext) -> tuple[str, ...]:
         return (metric.side,)
     if metric.side == "working":
         return (ctx.working_side,)
-    if metric.side in ("both", "max"):
+    if metric.side in ("both", "max", "diff"):
         return ("left", "right")
     if ctx.view in ("front", "back", "unknown"):
         return ("left", "right")
@@ -115,7 +115,10 @@ def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
     """
     if metric.kind == "back_curvature":
         return back_shape(frame, ctx)[0]
-    vals = [v for v in side_values(metric, frame, ctx).values() if np.isfinite(v)]
+    per_side = {s: v for s, v in side_values(metric, frame, ctx).items() if np.isfinite(v)}
+    if metric.side == "diff":
+        return abs(per_side["left"] - per_side["right"]) if len(per_side) == 2 else float("nan")
+    vals = list(per_side.values())
     if not vals:
         return float("nan")
     return float(max(vals)) if metric.side == "max" else float(np.mean(vals))

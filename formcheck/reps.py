@@ -44,6 +44,7 @@ class RepEvent:
     peak_s: float
     start_value: float
     peak_value: float
+    rest_value: float  # the most-rested value before the rep (e.g. the straightest elbow)
     concentric_s: float
     eccentric_s: float
     hold_s: float
@@ -59,6 +60,7 @@ class RepCounter:
     _last_ok_s: float | None = None
     _rest: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=REST_MEMORY))
     _samples: list[tuple[float, float]] = field(default_factory=list)
+    _rest_value: float = math.nan
 
     def __post_init__(self) -> None:
         self._sign = 1.0 if self.cfg.direction == "increasing" else -1.0
@@ -140,6 +142,7 @@ class RepCounter:
         deepest rest position (so ROM and concentric time include the whole pull)."""
         prog = [self.s(v) for _, v in self._rest]
         low = min(prog)
+        self._rest_value = self._sign * low
         k = max(i for i, p in enumerate(prog) if p <= low + self.cfg.hold_band)
         return self._rest[k]
 
@@ -173,6 +176,7 @@ class RepCounter:
             peak_s=peak_s,
             start_value=start_v,
             peak_value=peak_v,
+            rest_value=self._rest_value,
             concentric_s=first - start_s,
             eccentric_s=t_s - last,
             hold_s=last - first,

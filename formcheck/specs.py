@@ -86,7 +86,8 @@ class Metric(_Strict):
     ]
     points: tuple[str, ...] = ()
     space: Literal["image", "world"] = "world"
-    side: Literal["auto", "working", "left", "right", "both", "max"] = "auto"  # max: the more raised side
+    # max: the larger side (the raised limb); diff: |left - right| (symmetry)
+    side: Literal["auto", "working", "left", "right", "both", "max", "diff"] = "auto"
     views: tuple[ViewSpec, ...] = ("any",)
     label: str = ""
     unit: str
@@ -233,6 +234,25 @@ class HoldFault(_FaultBase):
     unit: Literal["s"]
 
 
+class RepValueFault(_FaultBase):
+    """Fires when ``metric`` at the rep's start (the most-rested moment) or at its peak
+    is above/below a value: e.g. a pull-up not started from straight arms, or whose
+    chin never clears the hands."""
+
+    kind: Literal["rep_value"]
+    metric: str
+    at: Literal["start", "peak"]
+    above: float | None = None
+    below: float | None = None
+    unit: str
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> RepValueFault:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above / below")
+        return self
+
+
 class AlternationFault(_FaultBase):
     """Fires when a rep is done on the same side as the rep before it."""
 
@@ -246,7 +266,7 @@ class PartialRangeFault(_FaultBase):
 
 
 Fault = Annotated[
-    ThresholdFault | RepRangeFault | RepChangeFault | HoldFault | AlternationFault | PartialRangeFault,
+    ThresholdFault | RepRangeFault | RepChangeFault | RepValueFault | HoldFault | AlternationFault | PartialRangeFault,
     Field(discriminator="kind"),
 ]
 
@@ -280,7 +300,7 @@ class ExerciseSpec(_Strict):
         for i, c in enumerate(self.setup.conditions):
             need(f"setup.conditions[{i}]", c.metric, c.unit)
         for i, f in enumerate(self.faults):
-            if isinstance(f, (ThresholdFault, RepRangeFault, RepChangeFault)):
+            if isinstance(f, (ThresholdFault, RepRangeFault, RepChangeFault, RepValueFault)):
                 need(f"faults[{i}] ({f.id})", f.metric, f.unit)
         for where, lst in (("display", self.display), ("rep_metrics", self.rep_metrics)):
             for m in lst:
@@ -313,7 +333,7 @@ def _fmt_loc(loc: tuple[object, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("threshold", "rep_range", "rep_change", "hold", "alternation", "partial_range"):
+        elif part in ("threshold", "rep_range", "rep_change", "rep_value", "hold", "alternation", "partial_range"):
             continue  # the discriminated-union tag pydantic puts in the path
         else:
             out += ("." if out else "") + str(part)

@@ -335,3 +335,87 @@ def test_bird_dog_report_has_holds_and_side_balance(tmp_path):
     rep = build_report(res, VideoInfo("x.mp4", 1280, 720, 30.0, res.frames, res.duration_s))
     assert rep["sides"] == {"left": 1, "right": 2, "balance": 0.5}
     assert [h["met"] for h in rep["holds"]] == [True, True, True] and rep["holds"][0]["target_s"] == 2.0
+
+
+# ------------------------------------------------- pull-up and lat pulldown
+HANG = Pose(yaw=FRONT, torso=90, upper_arm=(90.0, 90.0), forearm=(90.0, 90.0), thigh=(-90.0, 0.0), shank=(-90.0, 0.0))
+CHIN_OVER = {"upper_arm": (-60.0, 90.0), "forearm": (40.0, 90.0)}  # elbow ~80, nose above the wrists
+
+
+@pytest.mark.parametrize(
+    "fault,bottom,top",
+    [
+        (None, {}, {}),
+        ("no_full_extension", {"upper_arm": (75.0, 90.0), "forearm": (105.0, 90.0)}, {}),
+        ("chin_below_bar", {}, {"forearm": (80.0, 90.0)}),
+        ("kipping", {}, {"thigh": (-30.0, 0.0), "shank": (-60.0, 0.0)}),  # the hips swing ~50 deg
+    ],
+)
+def test_pull_up(fault, bottom, top):
+    b = replace(HANG, **bottom)
+    res = run("pull_up", b, replace(b, **{**CHIN_OVER, **top}), n=4)
+    assert len(res.reps) == 4
+    assert fault_ids(res) == ({fault} if fault else set())
+
+
+SEATED_BAR = Pose(
+    yaw=SIDE, torso=90, upper_arm=(90.0, 90.0), forearm=(90.0, 90.0), thigh=(0.0, 0.0), shank=(-80.0, 0.0)
+)
+
+
+@pytest.mark.parametrize(
+    "fault,top",
+    [
+        (None, {}),
+        ("swinging", {"torso": 115}),
+        ("partial_range", {"upper_arm": (25.0, 90.0), "forearm": (100.0, 90.0)}),  # elbow ~105: counted, not full
+    ],
+)
+def test_lat_pulldown(fault, top):
+    res = run("lat_pulldown", SEATED_BAR, replace(SEATED_BAR, **{**CHIN_OVER, **top}), n=3)
+    assert len(res.reps) == 3
+    assert fault_ids(res) == ({fault} if fault else set())
+
+
+# ------------------------------------------------------------------ superman
+PRONE = Pose(yaw=SIDE, torso=0.0, upper_arm=(0.0, 0.0), forearm=(0.0, 0.0), thigh=(0.0, 180.0), shank=(0.0, 180.0))
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold",
+    [
+        (None, {"torso": 20.0}, 6.0),
+        ("short_hold", {"torso": 20.0}, 1.0),
+        ("neck_hyperextended", {"torso": 20.0, "head_drop": -50.0}, 6.0),
+    ],
+)
+def test_superman_holds(fault, top, hold):
+    res = run("superman", PRONE, replace(PRONE, **top), n=2, hold_s=hold, rest_s=2.0)
+    assert len(res.reps) == 2
+    assert fault_ids(res) == ({fault} if fault else set())
+    if fault is None:
+        assert all(r.hold_s >= 5.5 for r in res.reps)
+
+
+# --------------------------------------------------- bent-over lateral raise
+T_DOWN = Pose(yaw=FRONT, torso=15, upper_arm=(-90.0, 90.0), forearm=(-90.0, 90.0))
+T_UP = {"upper_arm": (0.0, 90.0), "forearm": (0.0, 90.0)}
+
+
+@pytest.mark.parametrize(
+    "fault,top,yaw",
+    [
+        (None, {}, FRONT),
+        ("elbows_bent", {"forearm": (-70.0, 90.0)}, FRONT),
+        ("uneven_arms", {"right_arm": ((-35.0, 90.0), (-35.0, 90.0))}, FRONT),
+        ("torso_too_upright", {"torso": 40}, SIDE),
+    ],
+)
+def test_bent_over_lateral_raise(fault, top, yaw):
+    b = replace(T_DOWN, yaw=yaw, torso=top.get("torso", T_DOWN.torso), right_arm=((-90.0, 90.0), (-90.0, 90.0)))
+    t = replace(b, **{**T_UP, **top})
+    if "right_arm" not in top:
+        t = replace(t, right_arm=(T_UP["upper_arm"], t.forearm))
+    res = run("bent_over_lateral_raise", b, t, n=3)
+    assert len(res.reps) == 3
+    assert fault_ids(res) == ({fault} if fault else set())

