@@ -10,6 +10,7 @@ from pathlib import Path
 from . import __version__
 from .analysis import AnalysisResult, _r
 from .io_utils import write_text_atomic
+from .sets import group_sets
 from .video import VideoInfo
 
 SCHEMA_VERSION = 1
@@ -53,6 +54,12 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
         ],
         "frames_with_pose": round(res.frames_with_pose / frames, 4),
     }
+    sets = group_sets([(r.index, r.start_s, r.end_s) for r in res.reps])
+    report["sets"] = [s.to_dict() for s in sets]
+    for s in sets:
+        for rep in report["reps"]:
+            if rep["index"] in s.reps:
+                rep["set"] = s.index
     spec = res.spec
     target = spec.reps.hold_target_s
     if target:
