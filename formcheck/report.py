@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .analysis import AnalysisResult, _r
@@ -18,7 +19,7 @@ SCHEMA_VERSION = 1
 
 def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None) -> dict:
     frames = max(res.frames, 1)
-    report = {
+    report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "formcheck_version": __version__,
         "exercise": res.spec.id,
