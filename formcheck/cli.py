@@ -530,6 +530,45 @@ def live(
     out.print(fmt_status(status) + f"; {latest.dropped} frames dropped to keep up", highlight=False)
 
 
+@app.command()
+def programme(
+    programme_file: Path = typer.Argument(..., help="Programme TOML (see programmes/)."),
+    reports: list[Path] = typer.Argument(..., help="Report JSON files of the session (from analyze or batch)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
+) -> None:
+    """Score a session against a programme: sets done, reps per set against the target, rest, faults."""
+    from .programme import load_programme, score
+
+    with _user_errors():
+        prog = load_programme(programme_file)
+        docs = []
+        for p in reports:
+            try:
+                docs.append(json.loads(p.read_text()))
+            except (OSError, ValueError) as e:
+                raise UserError(f"{p}: not a readable report ({e})") from None
+        result = score(prog, docs)
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    t = Table("exercise", "target", "status", "sets", "reps per set", "rest (s)")
+    for ex in result["exercises"]:
+        sets = ex["sets"]
+        t.add_row(
+            ex["exercise"],
+            f"{ex['target_sets']} x {ex['target_reps'][0]}-{ex['target_reps'][1]}",
+            ex["status"],
+            str(len(sets)),
+            " ".join(f"{s['reps']}{'' if s['verdict'] == 'ok' else '(' + s['verdict'] + ')'}" for s in sets) or "-",
+            " ".join("-" if s["rest_before_s"] is None else f"{s['rest_before_s']:.0f}" for s in sets) or "-",
+        )
+    out.print(
+        f"[bold]{result['programme']}[/]: {result['sets_on_target']} of {result['sets_targeted']} scored sets on target",
+        highlight=False,
+    )
+    out.print(t)
+
+
 def main() -> None:
     try:
         app()

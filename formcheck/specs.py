@@ -340,6 +340,17 @@ def _fmt_loc(loc: tuple[object, ...]) -> str:
     return out or "(top level)"
 
 
+def format_errors(path: Path, e: ValidationError) -> str:
+    """One line per problem: ``file: field.path: what was expected``."""
+    lines = []
+    for err in e.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (typo?)"
+        lines.append(f"{path}: {_fmt_loc(err['loc'])}: {msg}")
+    return "\n".join(lines)
+
+
 def load_spec(path: str | Path) -> ExerciseSpec:
     """Load and validate one spec file; :class:`SpecError` names file and field."""
     path = Path(path)
@@ -352,13 +363,7 @@ def load_spec(path: str | Path) -> ExerciseSpec:
     try:
         spec = ExerciseSpec.model_validate(data)
     except ValidationError as e:
-        lines = []
-        for err in e.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (typo?)"
-            lines.append(f"{path}: {_fmt_loc(err['loc'])}: {msg}")
-        raise SpecError("\n".join(lines)) from None
+        raise SpecError(format_errors(path, e)) from None
     if spec.id != path.stem:
         raise SpecError(f"{path}: id: '{spec.id}' must match the file name '{path.stem}'")
     return spec
