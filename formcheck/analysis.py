@@ -464,22 +464,11 @@ class Analyzer:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, None)
             elif isinstance(fa, PartialRangeFault) and not ev.full:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.peak_value)
-            elif isinstance(fa, RepValueFault):
-                val = self._rep_measure(fa, ev, samples)
-                if val is not None and (
-                    (fa.above is not None and val > fa.above) or (fa.below is not None and val < fa.below)
-                ):
-                    self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, val)
             elif isinstance(fa, HoldFault) and ev.hold_s < fa.min_s:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.hold_s)
-            elif isinstance(fa, (RepRangeFault, RepChangeFault)):
+            elif isinstance(fa, (RepRangeFault, RepChangeFault, RepValueFault)):
                 val = self._rep_measure(fa, ev, samples)
-                if val is None:
-                    continue
-                if isinstance(fa, RepRangeFault):
-                    bad = val > fa.max
-                else:
-                    bad = val > fa.above if fa.above is not None else val < fa.below  # type: ignore[operator]
+                bad = val is not None and (val > fa.max if isinstance(fa, RepRangeFault) else fa.violated(val))
                 if bad:
                     self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, val)
 

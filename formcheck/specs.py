@@ -177,15 +177,31 @@ class _FaultBase(_Strict):
     severity: Severity = "warning"
 
 
-class ThresholdFault(_FaultBase):
-    """Fires while ``metric`` is above ``above`` or below ``below`` during ``during``
-    for at least ``min_duration_s`` (give one bound, or both for a band)."""
+class _Bounded(_FaultBase):
+    """A check of ``metric`` against ``above`` and/or ``below`` in ``unit``."""
 
-    kind: Literal["threshold"]
     metric: str
     above: float | None = None
     below: float | None = None
     unit: str
+
+    def violated(self, value: float) -> bool:
+        return (self.above is not None and value > self.above) or (self.below is not None and value < self.below)
+
+
+class _OneBound(_Bounded):
+    @model_validator(mode="after")
+    def _one_bound(self) -> _OneBound:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above / below")
+        return self
+
+
+class ThresholdFault(_Bounded):
+    """Fires while ``metric`` is above ``above`` or below ``below`` during ``during``
+    for at least ``min_duration_s`` (give one bound, or both for a band)."""
+
+    kind: Literal["threshold"]
     during: Phase = "rep"
     min_duration_s: float = Field(0.25, ge=0)
 
@@ -197,9 +213,6 @@ class ThresholdFault(_FaultBase):
             raise ValueError("with both bounds, below must be less than above (the allowed band)")
         return self
 
-    def violated(self, value: float) -> bool:
-        return (self.above is not None and value > self.above) or (self.below is not None and value < self.below)
-
 
 class RepRangeFault(_FaultBase):
     """Fires when ``metric`` spans more than ``max`` (max - min) within one rep."""
@@ -210,20 +223,10 @@ class RepRangeFault(_FaultBase):
     unit: str
 
 
-class RepChangeFault(_FaultBase):
+class RepChangeFault(_OneBound):
     """Fires when ``metric`` at the rep's peak minus at its start is above/below a value."""
 
     kind: Literal["rep_change"]
-    metric: str
-    above: float | None = None
-    below: float | None = None
-    unit: str
-
-    @model_validator(mode="after")
-    def _one_bound(self) -> RepChangeFault:
-        if (self.above is None) == (self.below is None):
-            raise ValueError("give exactly one of above / below")
-        return self
 
 
 class HoldFault(_FaultBase):
@@ -234,23 +237,13 @@ class HoldFault(_FaultBase):
     unit: Literal["s"]
 
 
-class RepValueFault(_FaultBase):
+class RepValueFault(_OneBound):
     """Fires when ``metric`` at the rep's start (the most-rested moment) or at its peak
     is above/below a value: e.g. a pull-up not started from straight arms, or whose
     chin never clears the hands."""
 
     kind: Literal["rep_value"]
-    metric: str
     at: Literal["start", "peak"]
-    above: float | None = None
-    below: float | None = None
-    unit: str
-
-    @model_validator(mode="after")
-    def _one_bound(self) -> RepValueFault:
-        if (self.above is None) == (self.below is None):
-            raise ValueError("give exactly one of above / below")
-        return self
 
 
 class AlternationFault(_FaultBase):
