@@ -5,7 +5,6 @@ The page (``app.py``) stays thin: it lays out widgets and calls these.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from .analysis import FrameState
 from .pipeline import PoseOptions, analyze_video
 from .report import build_report, reps_csv
 from .specs import ExerciseSpec
-from .video import iter_frames, scaled_size
+from .video import iter_frames
 
 
 @dataclass
@@ -183,10 +182,3 @@ def metric_chart(
             0, alt.Chart(reps).mark_rect(opacity=0.12, color="green").encode(x="start:Q", x2="end:Q", tooltip=["rep"])
         )
     return alt.layer(*layers).properties(height=260)
-
-
-def fmt(v: float | None, unit: str = "") -> str:
-    return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:.0f}{unit}"
-
-
-__all__ = ["Analysis", "analyze_for_page", "rep_table", "fault_table", "fault_timeline", "metric_chart", "scaled_size"]

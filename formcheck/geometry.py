@@ -38,12 +38,6 @@ def elevation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(-d[..., 1], horiz))
 
 
-def angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Unsigned angle between vectors ``u`` and ``v`` in [0, 180] degrees."""
-    z = np.zeros_like(np.asarray(u, dtype=np.float64))
-    return joint_angle(u, z, v)
-
-
 def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _norm(np.asarray(b, dtype=np.float64) - a)
 

@@ -8,7 +8,6 @@ visibility for guessed points beyond the frame edge).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,6 +159,3 @@ def spec_landmarks(spec: ExerciseSpec, sides: tuple[str, ...] = ("left", "right"
         if m.kind in _NEEDS_SHOULDERS | _NEEDS_TORSO or m.kind == "back_curvature":
             out.update(_TORSO)
     return frozenset(out)
-
-
-MetricFn = Callable[[Metric, PoseFrame, FrameContext], float]
