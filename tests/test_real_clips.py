@@ -85,7 +85,14 @@ def test_back_not_flat_fires_on_the_rounded_phases_only():
 
 
 @pytest.mark.parametrize(
-    "stem,exercise", [("bird_dog_side", "bent_over_row"), ("seated_cable_row", "seated_row"), ("rowing", "seated_row")]
+    "stem,exercise",
+    [
+        ("bird_dog_side", "bent_over_row"),
+        ("seated_cable_row", "seated_row"),
+        ("rowing", "seated_row"),
+        ("bent_over_row", "bent_over_row"),
+        ("lat_pulldown", "seated_row"),
+    ],
 )
 def test_flat_backs_do_not_trip_back_not_flat(stem, exercise):
     res = analyze_seq(fixture(stem), get_spec(exercise))
