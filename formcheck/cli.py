@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -89,7 +90,10 @@ def _pose_opts(model_complexity: int, max_side: int | None, max_fps: float | Non
 def analyze(
     video: Path = typer.Argument(..., help="Video file, or a landmarks .npz made by 'formcheck extract'."),
     exercise: str = typer.Option(
-        ..., "--exercise", "-e", help="Spec id (see 'formcheck exercises') or a spec .toml path."
+        ...,
+        "--exercise",
+        "-e",
+        help="Spec id (see 'formcheck exercises'), a spec .toml path, or 'auto' to recognise it.",
     ),
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="Folder for the outputs."),
     annotate: bool = typer.Option(False, "--annotate", help="Also write <stem>.annotated.mp4."),
@@ -105,8 +109,10 @@ def analyze(
     from .specs import get_spec
 
     with _user_errors():
-        spec = get_spec(exercise, specs_dir)
+        auto = exercise == "auto"
+        spec = None if auto else get_spec(exercise, specs_dir)
         stem = safe_stem(video.stem)
+        recognition = None
         if video.suffix.lower() == ".npz":
             from .landmarks import PoseSeq
             from .pipeline import analyze_seq
@@ -117,36 +123,66 @@ def analyze(
             if annotate:
                 raise UserError("--annotate needs the video, not a landmarks file")
             seq = PoseSeq.load(video)
+            if auto:
+                spec, recognition = _recognise(seq, specs_dir)
+            assert spec is not None
             res = analyze_seq(seq, spec)
-            info = VideoInfo(
-                seq.source or str(video),
-                seq.width,
-                seq.height,
-                seq.fps,
-                len(seq),
-                float(seq.t_s[-1] - seq.t_s[0]) if len(seq) else 0.0,
-            )
+            duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) else 0.0
+            info = VideoInfo(seq.source or str(video), seq.width, seq.height, seq.fps, len(seq), duration)
             if res.frames_with_pose == 0:
                 raise UserError(f"{video}: no person found in any frame")
         else:
-            from .pipeline import analyze_video
-            from .video import VIDEO_EXTENSIONS, probe
+            from .pipeline import analyze_seq as run_seq
+            from .pipeline import analyze_video, annotate_seq, extract
+            from .video import VIDEO_EXTENSIONS, VideoInfo, probe
 
-            probe(video)  # clear error before any work
+            vinfo = probe(video)  # clear error before any work
             if video.suffix.lower() not in VIDEO_EXTENSIONS:
                 err.print(
                     f"[yellow]note:[/] {video.suffix or 'no extension'} is not a usual video extension; trying anyway"
                 )
             ann = out_dir / f"{stem}.annotated.mp4" if annotate else None
-            with _progress(f"analysing {video.name}", progress) as cb:
-                res, info = analyze_video(video, spec, _pose_opts(model_complexity, max_side, max_fps), ann, cb)
+            opts = _pose_opts(model_complexity, max_side, max_fps)
+            if auto:  # one model pass, every spec's engine on the landmarks, then the winner's outputs
+                with _progress(f"extracting {video.name}", progress) as cb:
+                    seq = extract(video, opts, segmentation=True, progress=cb)
+                if not np.isfinite(seq.xy).any():
+                    raise UserError(f"{video}: no person found in any of its {len(seq)} frames")
+                spec, recognition = _recognise(seq, specs_dir)
+                res = run_seq(seq, spec)
+                info = VideoInfo(vinfo.path, seq.width, seq.height, vinfo.fps, len(seq), vinfo.duration_s)
+                if ann is not None:
+                    annotate_seq(video, seq, spec, ann, opts)
+            else:
+                assert spec is not None
+                with _progress(f"analysing {video.name}", progress) as cb:
+                    res, info = analyze_video(video, spec, opts, ann, cb)
         report = build_report(res, info, str(video))
+        if recognition is not None:
+            report["recognition"] = recognition
         paths = write_outputs(report, out_dir, stem)
     _print_summary(report)
     for p in paths.values():
         out.print(f"wrote {p}", highlight=False)
     if annotate:
         out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
+
+
+def _recognise(seq, specs_dir):
+    from .recognise import recognise
+    from .specs import load_specs
+
+    specs = load_specs(specs_dir)
+    best, conf, cands = recognise(seq, specs)
+    if best is None:
+        raise UserError("could not tell the exercise: no spec counted a rep in this clip; pass --exercise")
+    rec = {
+        "exercise": best,
+        "confidence": conf,
+        "candidates": [{"exercise": c.exercise, "score": c.score, "reps": c.reps} for c in cands[:3]],
+    }
+    out.print(f"recognised [bold]{best}[/] (confidence {conf:.0%})", highlight=False)
+    return specs[best], rec
 
 
 def _print_summary(report: dict) -> None:

@@ -144,6 +144,25 @@ class _AnnotateSink:
             raise self._error
 
 
+def annotate_seq(
+    path: str | Path, seq: PoseSeq, spec: ExerciseSpec, out: str | Path, opts: PoseOptions | None = None
+) -> None:
+    """Draw stored landmarks' analysis onto the video they came from (no model run)."""
+    opts = opts or PoseOptions()
+    info = probe(path)
+    fps = min(info.fps, opts.max_fps) if opts.max_fps else info.fps
+    an = Analyzer(spec, seq.width, seq.height)
+    sink = _AnnotateSink(spec, out, (seq.width, seq.height), fps)
+    ok = False
+    try:
+        frames = iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)
+        for (_, rgb), f in zip(frames, seq.frames(), strict=False):
+            sink.put(rgb, an.update(f))
+        ok = True
+    finally:
+        sink.close(ok)
+
+
 def analyze_video(
     path: str | Path,
     spec: ExerciseSpec,
