@@ -580,9 +580,12 @@ def programme(
         docs = []
         for p in reports:
             try:
-                docs.append(json.loads(p.read_text()))
+                doc = json.loads(p.read_text())
             except (OSError, ValueError) as e:
                 raise UserError(f"{p}: not a readable report ({e})") from None
+            if not isinstance(doc, dict) or not {"exercise", "sets", "faults", "video"} <= doc.keys():
+                raise UserError(f"{p}: not a formcheck report (needs exercise, sets, faults, video; made by analyze or batch)")
+            docs.append(doc)
         result = score(prog, docs)
     if as_json:
         out.print_json(json.dumps(result))

@@ -76,3 +76,6 @@ def test_programme_command(tmp_path):
     assert low["status"] == "done" and low["sets_on_target"] == 3
     bad = CliRunner().invoke(app, ["programme", str(PROGRAMME_DIR / "middle_back.toml"), str(tmp_path / "none.json")])
     assert bad.exit_code == 2 and "not a readable report" in bad.output
+    (tmp_path / "other.json").write_text('{"hello": 1}')
+    bad = CliRunner().invoke(app, ["programme", str(PROGRAMME_DIR / "middle_back.toml"), str(tmp_path / "other.json")])
+    assert bad.exit_code == 2 and "not a formcheck report" in bad.output and "Traceback" not in bad.output
