@@ -584,7 +584,9 @@ def programme(
             except (OSError, ValueError) as e:
                 raise UserError(f"{p}: not a readable report ({e})") from None
             if not isinstance(doc, dict) or not {"exercise", "sets", "faults", "video"} <= doc.keys():
-                raise UserError(f"{p}: not a formcheck report (needs exercise, sets, faults, video; made by analyze or batch)")
+                raise UserError(
+                    f"{p}: not a formcheck report (needs exercise, sets, faults, video; made by analyze or batch)"
+                )
             docs.append(doc)
         result = score(prog, docs)
     if as_json:
