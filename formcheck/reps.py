@@ -24,6 +24,8 @@ from .specs import Reps
 
 REST_DWELL_S = 0.1
 REST_MEMORY = 900  # rest-position samples kept to find where the movement began
+BASELINE_WINDOW_S = 10.0  # relative thresholds: the resting value is read from this much history
+BASELINE_MIN_S = 0.5
 
 
 class State(enum.Enum):
@@ -61,24 +63,38 @@ class RepCounter:
     _rest: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=REST_MEMORY))
     _samples: list[tuple[float, float]] = field(default_factory=list)
     _rest_value: float = math.nan
+    _base: float = 0.0  # progress-scale baseline: 0 for absolute thresholds
+    _base_hist: deque[tuple[float, float]] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._sign = 1.0 if self.cfg.direction == "increasing" else -1.0
+        self._relative = self.cfg.baseline == "rest"
 
     def s(self, value: float) -> float:
         return self._sign * value
 
     @property
     def rest(self) -> float:
-        return self._sign * self.cfg.rest
+        return self._base + self._sign * self.cfg.rest
 
     @property
     def count_at(self) -> float:
-        return self._sign * self.cfg.count
+        return self._base + self._sign * self.cfg.count
 
     @property
     def full_at(self) -> float:
-        return self._sign * self.cfg.full
+        return self._base + self._sign * self.cfg.full
+
+    def _update_baseline(self, t_s: float, s: float) -> bool:
+        """Relative thresholds: the baseline is the person's own resting value (a low
+        percentile of the last ``BASELINE_WINDOW_S`` outside reps). Returns whether
+        enough history exists to use it."""
+        self._base_hist.append((t_s, s))
+        while t_s - self._base_hist[0][0] > BASELINE_WINDOW_S:
+            self._base_hist.popleft()
+        vals = sorted(v for _, v in self._base_hist)
+        self._base = vals[int(0.2 * (len(vals) - 1))]
+        return t_s - self._base_hist[0][0] >= BASELINE_MIN_S
 
     def progress(self, value: float) -> float:
         """0 at the rest threshold, 1 at the full-range threshold (clipped)."""
@@ -108,6 +124,8 @@ class RepCounter:
             return None
 
         s = self.s(value)
+        if self._relative and self.state is not State.ACTIVE and not self._update_baseline(t_s, s):
+            return None
         if self.state is State.IDLE:
             if s <= self.rest:
                 if self._since_s is None:

@@ -151,6 +151,9 @@ class Reps(_Strict):
     max_duration_s: float = Field(12.0, gt=0)
     hold_band: float = Field(8.0, gt=0)
     hold_target_s: float | None = Field(None, gt=0)  # a timed hold at the top: reported per rep as met / not met
+    # absolute: rest/count/full are values of the metric; rest: they are offsets from the
+    # person's own resting value (for measures that differ between people, like a shrug)
+    baseline: Literal["absolute", "rest"] = "absolute"
     max_gap_s: float = Field(0.5, gt=0)
     reason: str
 

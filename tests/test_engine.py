@@ -419,3 +419,26 @@ def test_bent_over_lateral_raise(fault, top, yaw):
     res = run("bent_over_lateral_raise", b, t, n=3)
     assert len(res.reps) == 3
     assert fault_ids(res) == ({fault} if fault else set())
+
+
+# --------------------------------------------------------------------- shrug
+STAND = Pose(yaw=FRONT, torso=90, upper_arm=(-90.0, 0.0), forearm=(-90.0, 0.0), thigh=(-90.0, 0.0), shank=(-90.0, 0.0))
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold,scale",
+    [
+        (None, {"shrug": 0.045}, 1.0, 1.0),
+        (None, {"shrug": 0.045}, 1.0, 1.3),  # a bigger person: thresholds follow their own resting gap
+        ("short_hold", {"shrug": 0.045}, 0.0, 1.0),
+        ("partial_range", {"shrug": 0.025}, 1.0, 1.0),
+        ("elbows_bent", {"shrug": 0.045, "forearm": (-10.0, 0.0)}, 1.0, 1.0),
+    ],
+)
+def test_shrug_relative_to_own_rest(fault, top, hold, scale):
+    seq = sequence(reps(STAND, replace(STAND, **top), 4, hold_s=hold), jitter_px=0.5)
+    seq.xy[:] = (seq.xy - 640) * scale + 640
+    seq.world[:] = seq.world * scale
+    res = analyze_seq(seq, get_spec("shrug"))
+    assert len(res.reps) == 4
+    assert fault_ids(res) == ({fault} if fault else set())

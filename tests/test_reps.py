@@ -150,3 +150,12 @@ def test_count_never_exceeds_full_oscillations(n, noise, rep_s, low, drops, seed
     assert 0 <= c.count <= n
     if low > CFG.count + 5 * noise + 1:  # never reaches the count line, even with a noise spike
         assert c.count == 0
+
+
+def test_relative_thresholds_follow_each_persons_rest_value():
+    cfg = CFG.model_copy(update=dict(baseline="rest", rest=-10.0, count=-30.0, full=-45.0))
+    for offset in (-40.0, 0.0, 25.0):  # the same movement from different resting values
+        sig = elbow_signal(5, low=110, high=165, noise=1.5, seed=2) + offset
+        assert run(sig, cfg=cfg)[0].count == 5, offset
+    # absolute thresholds would miss the shifted person entirely
+    assert run(elbow_signal(5, low=110, high=165) + 40.0)[0].count == 0
