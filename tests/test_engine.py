@@ -442,3 +442,51 @@ def test_shrug_relative_to_own_rest(fault, top, hold, scale):
     res = analyze_seq(seq, get_spec("shrug"))
     assert len(res.reps) == 4
     assert fault_ids(res) == ({fault} if fault else set())
+
+
+# ------------------------------------------- lying and standing stretches
+SUPINE = Pose(
+    yaw=SIDE, torso=180, thigh=(45.0, 0.0), shank=(-45.0, 0.0), upper_arm=(-170.0, 180.0), forearm=(-170.0, 180.0)
+)
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold", [(None, {}, 6.0), ("short_hold", {}, 1.0), ("partial_range", {"thigh": (103.0, 0.0)}, 6.0)]
+)
+def test_knees_to_chest(fault, top, hold):
+    res = run(
+        "knees_to_chest",
+        SUPINE,
+        replace(SUPINE, **{"thigh": (120.0, 0.0), "shank": (10.0, 0.0), **top}),
+        n=2,
+        hold_s=hold,
+    )
+    assert len(res.reps) == 2
+    assert fault_ids(res) == ({fault} if fault else set())
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold",
+    [(None, {"torso": 155}, 6.0), ("short_hold", {"torso": 155}, 1.0), ("sitting_up", {"torso": 125}, 6.0)],
+)
+def test_crunch(fault, top, hold):
+    res = run("crunch", SUPINE, replace(SUPINE, **top), n=2, hold_s=hold)
+    assert len(res.reps) == 2
+    assert fault_ids(res) == ({fault} if fault else set())
+
+
+UPRIGHT = Pose(yaw=SIDE, torso=90, thigh=(-90.0, 0.0), shank=(-90.0, 0.0))
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold",
+    [
+        (None, {"torso": 112}, 6.0),
+        ("short_hold", {"torso": 112}, 1.0),
+        ("knees_bending", {"torso": 112, "thigh": (-60.0, 0.0), "shank": (-120.0, 0.0)}, 6.0),
+    ],
+)
+def test_standing_back_bend(fault, top, hold):
+    res = run("standing_back_bend", UPRIGHT, replace(UPRIGHT, **top), n=2, hold_s=hold)
+    assert len(res.reps) == 2
+    assert fault_ids(res) == ({fault} if fault else set())
