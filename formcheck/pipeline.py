@@ -197,5 +197,7 @@ def analyze_video(
             sink.close(ok)
     res = an.result()
     if res.frames_with_pose == 0:
+        if annotate_to is not None:
+            Path(annotate_to).unlink(missing_ok=True)  # an error leaves nothing behind
         raise NoPersonError(f"{path}: no person found in any of its {res.frames} frames")
     return res, VideoInfo(info.path, w, h, info.fps, res.frames, info.duration_s)

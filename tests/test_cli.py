@@ -91,6 +91,7 @@ def test_faults_carry_rep_and_time(tmp_path):
         (["analyze", "{badnpz}", "-e", "seated_row"], "not a formcheck landmark file"),
         (["analyze", "{nobody}", "-e", "seated_row"], "no person found"),
         (["analyze", "{nobodyvideo}", "-e", "seated_row"], "no person found"),
+        (["analyze", "{nobodyvideo}", "-e", "seated_row", "--annotate"], "no person found"),
         (["extract", "missing.mp4", "-o", "x.npz"], "no such file"),
         (["analyze", "{clip}", "-e", "seated_row", "--model-complexity", "2"], "pose_landmark_heavy.tflite"),
     ],
