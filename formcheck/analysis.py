@@ -252,12 +252,16 @@ class Analyzer:
         self._cue: tuple[str, float] | None = None
         self._wrist_track: dict[str, list[float]] = {"left": [], "right": []}
         self._working = "left"
-        self._needed = spec_landmarks(spec)
+        self._needed = np.array(sorted(spec_landmarks(spec)), dtype=int)
+        self._judge_by_view: dict[str, frozenset[str]] = {}
         self._cuts = CutDetector()
 
     # ----------------------------------------------------------------- helpers
-    def _judgeable(self, metric: str, view: str) -> bool:
-        return view in self.spec.metrics[metric].valid_views
+    def _judgeable_metrics(self, view: str) -> frozenset[str]:
+        """Metrics that can be judged from ``view`` (fixed per view, so cached)."""
+        if view not in self._judge_by_view:
+            self._judge_by_view[view] = frozenset(n for n, m in self.spec.metrics.items() if view in m.valid_views)
+        return self._judge_by_view[view]
 
     def _update_working_side(self, frame: PoseFrame, ok: np.ndarray, near: str) -> str:
         if not self.spec.unilateral:
@@ -273,12 +277,16 @@ class Analyzer:
 
         def spread(side: str) -> float:
             tr = self._wrist_track[side]
-            return float(np.percentile(tr, 95) - np.percentile(tr, 5)) if len(tr) >= 10 else 0.0
+            if len(tr) < 10:
+                return 0.0
+            lo, hi = np.percentile(tr, [5, 95])
+            return float(hi - lo)
 
         cur, other = self._working, "right" if self._working == "left" else "left"
-        if spread(other) > WORKING_SIDE_MARGIN * spread(cur) and spread(other) > 0.05:
+        s_cur, s_other = spread(cur), spread(other)
+        if s_other > WORKING_SIDE_MARGIN * s_cur and s_other > 0.05:
             self._working = other
-        elif spread(cur) == 0.0 and spread(other) == 0.0:
+        elif s_cur == 0.0 and s_other == 0.0:
             self._working = near
         return self._working
 
@@ -325,7 +333,7 @@ class Analyzer:
         ] += 1
 
         # where the person is only partly seen
-        needed = list(self._needed)
+        needed = self._needed
         x, y = frame.xy[needed, 0], frame.xy[needed, 1]
         with np.errstate(invalid="ignore"):
             outside = (x < 0) | (x > self.width) | (y < 0) | (y > self.height)
@@ -338,7 +346,7 @@ class Analyzer:
             guidance = "Move back so your whole body is in the frame"
         elif np.mean(f.vis[needed] < 0.5) > 0.25:
             flags["low_visibility"] = "Low landmark confidence (occluded or unclear body parts)"
-        judge = frozenset(m for m in spec.metrics if self._judgeable(m, view))
+        judge = self._judgeable_metrics(view)
         if spec.reps.metric not in judge or view not in spec.preferred_views:
             guidance = guidance or f"Camera: {spec.view_advice}"
         for fa in spec.faults:
