@@ -40,13 +40,25 @@ def bare(frames, segmentation: bool) -> float:
     return time.perf_counter() - t0
 
 
-def ours(clip, spec, annotate: bool) -> float:
+def bare_threads(frames, segmentation: bool, threads: int) -> float:
+    """The bare loop on mediapipe's graph with ``threads`` inference threads
+    (the adapter builds the graph; the loop calls mediapipe directly)."""
+    t0 = time.perf_counter()
+    with PoseEstimator(segmentation=segmentation, threads=threads) as est:
+        for _, rgb in frames:
+            est._pose.process(rgb)
+    return time.perf_counter() - t0
+
+
+def ours(clip, spec, annotate: bool, threads: int = 1) -> float:
     """The real pipeline (decode, model, trace, engine, optional annotate+encode)."""
-    from formcheck.pipeline import analyze_video
+    from formcheck.pipeline import PoseOptions, analyze_video
 
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
-        analyze_video(clip, spec, annotate_to=Path(d) / "a.mp4" if annotate else None)
+        analyze_video(
+            clip, spec, PoseOptions(model_threads=threads), annotate_to=Path(d) / "a.mp4" if annotate else None
+        )
     return time.perf_counter() - t0
 
 
@@ -139,6 +151,18 @@ def main() -> None:
         print("| step | s | frames/s | x bare model |\n|---|---|---|---|")
         for k, v in rows.items():
             print(f"| {k} | {v:.2f} | {n / v:.1f} | {v / base:.2f} |")
+        th = os.cpu_count() or 1
+        if th > 1:  # what `formcheck analyze` does alone on the machine: all cores to the model
+            many = {
+                f"bare mediapipe, {th} inference threads": min(bare_threads(frames, seg, th) for _ in range(a.repeat)),
+                f"formcheck analyze, {th} threads": min(ours(clip, spec, False, th) for _ in range(a.repeat)),
+                f"formcheck analyze --annotate, {th} threads": min(ours(clip, spec, True, th) for _ in range(a.repeat)),
+            }
+            base_th = next(iter(many.values()))
+            print(f"\nwith {th} inference threads (the default of `analyze` alone on the machine)")
+            print("| step | s | frames/s | x bare model (same threads) | x bare model (1 thread) |\n|---|---|---|---|---|")
+            for k, v in many.items():
+                print(f"| {k} | {v:.2f} | {n / v:.1f} | {v / base_th:.2f} | {v / base:.2f} |")
 
 
 if __name__ == "__main__":

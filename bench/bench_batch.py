@@ -4,6 +4,9 @@
 
 Throughput: a folder of N copies of a sample clip, `formcheck batch` with
 --jobs 1 and --jobs N, wall time -> clips per minute and speed-up.
+Ceiling: the bare MediaPipe loop (frames decoded into memory first) alone,
+then N copies of it at once: the speed-up the model itself allows on these
+cores, which batch (decoding, tracing and writing too) cannot beat.
 Memory: `formcheck analyze --annotate` in a subprocess on the clip and on a
 clip 8 times longer (the same frames looped, re-encoded), peak RSS of each.
 """
@@ -28,6 +31,46 @@ def run(args: list[str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(CLI + args, check=False, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
+
+
+BARE = """
+import os, sys, time
+os.environ["GLOG_minloglevel"] = "2"
+from formcheck.video import iter_frames
+import mediapipe as mp
+frames = [f for _, f in iter_frames(sys.argv[1])]
+with mp.solutions.pose.Pose(model_complexity=1, enable_segmentation=True) as pose:
+    for f in frames[:10]:
+        pose.process(f)
+    sys.stdout.write("ready\\n"); sys.stdout.flush()
+    sys.stdin.readline()  # start together
+    t0 = time.perf_counter()
+    for f in frames * 3:
+        pose.process(f)
+    print(3 * len(frames) / (time.perf_counter() - t0))
+"""
+
+
+def bare_loops(clip: Path, n: int) -> float:
+    """Total frames/s of ``n`` bare MediaPipe loops started at the same moment."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", BARE, str(clip)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=ENV,
+        )
+        for _ in range(n)
+    ]
+    for p in procs:  # every loop decoded and warmed up
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    return sum(float(p.communicate()[0].strip()) for p in procs)
 
 
 def peak_rss_mb(args: list[str]) -> float:
@@ -77,6 +120,10 @@ def main() -> None:
         print("| jobs | wall s | clips/min | speed-up |\n|---|---|---|---|")
         for jobs, t in rows:
             print(f"| {jobs} | {t:.1f} | {60 * a.clips / t:.1f} | {rows[0][1] / t:.2f} |")
+        one, many = bare_loops(src, 1), bare_loops(src, a.jobs)
+        print("\nceiling: bare MediaPipe loops (with mask) at once, total frames/s")
+        print("| loops | frames/s | speed-up |\n|---|---|---|")
+        print(f"| 1 | {one:.1f} | 1.00 |\n| {a.jobs} | {many:.1f} | {many / one:.2f} |")
         long = d / "long.mp4"
         looped(src, long, 8)
         print("\nanalyze --annotate peak memory (subprocess RSS)")

@@ -80,10 +80,24 @@ def _force_progress() -> bool:
     return os.environ.get("FORMCHECK_PROGRESS") == "1"
 
 
-def _pose_opts(model_complexity: int, max_side: int | None, max_fps: float | None):
-    from .pipeline import PoseOptions
+THREADS_HELP = (
+    "Pose-model inference threads (0 = one per core). More than 1 is about 10% faster for a run"
+    " alone on the machine, but many times slower when other busy processes share the cores."
+)
 
-    return PoseOptions(model_complexity=model_complexity, max_side=max_side, max_fps=max_fps)
+
+def _pose_opts(model_complexity: int, max_side: int | None, max_fps: float | None, threads: int = 1):
+    from .pipeline import PoseOptions
+    from .pose import default_threads
+
+    if threads < 0:
+        raise UserError(f"--threads must be 0 (all cores) or more, got {threads}")
+    return PoseOptions(
+        model_complexity=model_complexity,
+        max_side=max_side,
+        max_fps=max_fps,
+        model_threads=threads or default_threads(),
+    )
 
 
 @app.command()
@@ -100,6 +114,7 @@ def analyze(
     max_side: int | None = typer.Option(None, help="Shrink frames so the longer side is at most this (speed)."),
     max_fps: float | None = typer.Option(None, help="Analyse at most this many frames per second (speed)."),
     model_complexity: int = typer.Option(1, help="BlazePose model: 1 (full, bundled); 0/2 need their model file."),
+    threads: int = typer.Option(1, help=THREADS_HELP),
     specs_dir: Path | None = typer.Option(None, help="Folder of exercise specs (default: the shipped ones)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
@@ -142,7 +157,7 @@ def analyze(
                     f"[yellow]note:[/] {video.suffix or 'no extension'} is not a usual video extension; trying anyway"
                 )
             ann = out_dir / f"{stem}.annotated.mp4" if annotate else None
-            opts = _pose_opts(model_complexity, max_side, max_fps)
+            opts = _pose_opts(model_complexity, max_side, max_fps, threads)
             if auto:  # one model pass, every spec's engine on the landmarks, then the winner's outputs
                 with _progress(f"extracting {video.name}", progress) as cb:
                     seq = extract(video, opts, segmentation=True, progress=cb)
@@ -219,6 +234,7 @@ def extract(
     max_side: int | None = typer.Option(None),
     max_fps: float | None = typer.Option(None),
     model_complexity: int = typer.Option(1),
+    threads: int = typer.Option(1, help=THREADS_HELP),
     back: bool = typer.Option(True, help="Trace the back outline (needs the segmentation mask)."),
     progress: bool = typer.Option(True),
 ) -> None:
@@ -229,7 +245,7 @@ def extract(
         if output.suffix != ".npz":
             raise UserError("--output must end in .npz")
         with _progress(f"extracting {video.name}", progress) as cb:
-            seq = do_extract(video, _pose_opts(model_complexity, max_side, max_fps), segmentation=back, progress=cb)
+            seq = do_extract(video, _pose_opts(model_complexity, max_side, max_fps, threads), segmentation=back, progress=cb)
         seq.save(output)
     out.print(f"wrote {output} ({len(seq)} frames)", highlight=False)
 
@@ -392,8 +408,11 @@ def batch(
                     todo.remove(j)
             if done:
                 out.print(f"resuming: {len(done)} clips already finished, {len(todo)} to do", highlight=False)
-    # workers that share the cores decode single-threaded: the model is the work to spread
-    opts = {"max_side": max_side, "max_fps": max_fps, "decode_threads": 1 if jobs > 1 else 0}
+    # workers that share the cores decode single-threaded: the model is the work to spread.
+    # The model keeps mediapipe's one inference thread (XNNPACK's extra threads spin
+    # against the other workers: see pose._graph_config)
+    workers = 1 if engine == "ray" else max(1, min(jobs, len(todo)))
+    opts = {"max_side": max_side, "max_fps": max_fps, "decode_threads": 1 if workers > 1 else 0}
     results = list(done)
     code = _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, progress)
     paths = b.write_summary(out_dir, results)

@@ -33,6 +33,7 @@ class PoseOptions:
     max_fps: float | None = None  # analyse at most this many frames per second
     back: bool = True  # trace the back outline when the spec needs it
     decode_threads: int = 0  # 0 = FFmpeg decides; 1 when parallel workers share the cores
+    model_threads: int = 1  # pose-model inference threads; >1 only for a process alone on the machine
 
 
 def _near_side(world: np.ndarray) -> str:
@@ -47,7 +48,7 @@ def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iter
     from .pose import PoseEstimator
     from .silhouette import trace_frame
 
-    with PoseEstimator(opts.model_complexity, segmentation=segmentation) as est:
+    with PoseEstimator(opts.model_complexity, segmentation=segmentation, threads=opts.model_threads) as est:
         for t, rgb in prefetch(iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)):
             frame, mask = est.process(t, rgb)
             if mask is not None and frame.has_person:

@@ -54,10 +54,44 @@ def check_model(model_complexity: int) -> Path:
     return path
 
 
+def _graph_config(threads: int):  # -> CalculatorGraphConfig
+    """The pose graph with its two TFLite models set to ``threads`` XNNPACK threads.
+
+    mediapipe's default is one inference thread. More helps a process alone on
+    the machine (2 threads on 2 cores: bare model +18% frames/s, ``analyze``
+    +9%) but is ruinous when busy processes share the cores: XNNPACK's threads
+    spin while they wait, and two 2-thread estimators on 2 cores ran at a sixth
+    of their speed (with an x264 encoder beside it, ``--annotate`` got 25%
+    slower). So 1 is the default everywhere and more is an explicit choice.
+    """
+    from mediapipe.calculators.tensor import inference_calculator_pb2
+    from mediapipe.framework import calculator_pb2
+    from mediapipe.python import solution_base
+    from mediapipe.python._framework_bindings import resource_util, validated_graph_config
+    from mediapipe.python.solutions import pose as mp_pose
+
+    root = Path(solution_base.__file__).resolve().parents[2]
+    resource_util.set_resource_dir(str(root))
+    validated = validated_graph_config.ValidatedGraphConfig()
+    validated.initialize(binary_graph_path=str(root / mp_pose._BINARYPB_FILE_PATH))
+    config = calculator_pb2.CalculatorGraphConfig.FromString(validated.binary_config)
+    ext = inference_calculator_pb2.InferenceCalculatorOptions.ext
+    for node in config.node:
+        if node.calculator.startswith("InferenceCalculator"):
+            node.options.Extensions[ext].delegate.xnnpack.num_threads = threads
+    return config
+
+
+def default_threads() -> int:
+    """One inference thread per core: for a process alone on the machine."""
+    return os.cpu_count() or 1
+
+
 class PoseEstimator:
     """BlazePose in video (tracking) mode. Use as a context manager.
 
     ``process(rgb)`` must be fed frames of one stream in time order.
+    ``threads`` is the model's inference threads (see :func:`_graph_config`).
     """
 
     def __init__(
@@ -66,8 +100,12 @@ class PoseEstimator:
         segmentation: bool = False,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        threads: int = 1,
     ) -> None:
         check_model(model_complexity)
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        self.threads = threads
         self.model_complexity = model_complexity
         self.segmentation = segmentation
         self._kw = dict(
@@ -85,7 +123,10 @@ class PoseEstimator:
         _quiet()
         from mediapipe.python.solutions import pose as mp_pose
 
-        self._pose = mp_pose.Pose(**self._kw)
+        if self.threads == 1:  # mediapipe's own default: use its graph as shipped
+            self._pose = mp_pose.Pose(**self._kw)
+        else:
+            self._pose = _pose_on_graph(_graph_config(self.threads), **self._kw)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -116,3 +157,32 @@ class PoseEstimator:
         if self.segmentation and res.segmentation_mask is not None:
             mask = np.asarray(res.segmentation_mask, dtype=np.float32)
         return PoseFrame(t_s=t_s, xy=xy, vis=vis, world=world), mask
+
+
+def _pose_on_graph(config, **kw):  # -> mp_pose.Pose
+    """A ``mp_pose.Pose`` running ``config`` instead of the shipped graph file:
+    the same side inputs and options as ``mp_pose.Pose.__init__`` passes."""
+    from mediapipe.python.solution_base import SolutionBase
+    from mediapipe.python.solutions import pose as mp_pose
+
+    video = not kw["static_image_mode"]
+    pose = mp_pose.Pose.__new__(mp_pose.Pose)
+    SolutionBase.__init__(
+        pose,
+        graph_config=config,
+        side_inputs={
+            "model_complexity": kw["model_complexity"],
+            "smooth_landmarks": kw["smooth_landmarks"] and video,
+            "enable_segmentation": kw["enable_segmentation"],
+            "smooth_segmentation": kw["smooth_segmentation"] and video,
+            "use_prev_landmarks": video,
+        },
+        calculator_params={
+            "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": kw["min_detection_confidence"],
+            "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__ThresholdingCalculator.threshold": kw[
+                "min_tracking_confidence"
+            ],
+        },
+        outputs=["pose_landmarks", "pose_world_landmarks", "segmentation_mask"],
+    )
+    return pose
