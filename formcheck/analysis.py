@@ -242,6 +242,7 @@ class Analyzer:
         self._reps: list[RepRecord] = []
         self._history: deque[tuple[float, dict[str, float], frozenset[str]]] = deque()
         self._rep_metric = spec.metrics[spec.reps.metric]
+        self._side_metric = spec.metrics[spec.side_metric] if spec.side_metric else None
         self._moving_side: deque[tuple[float, str | None]] = deque()
         self._view_counts: Counter[str] = Counter()
         self._side_counts: Counter[str] = Counter()
@@ -323,8 +324,8 @@ class Analyzer:
         working = self._update_working_side(f, ok, near)
         ctx = FrameContext(view=view, near_side=near, working_side=working, usable=ok)
         values = frame_metrics(spec, f, ctx)
-        if self._rep_metric.side == "max":  # which limb moves: the rep's side is the raised one at its peak
-            self._moving_side.append((t, max_side(self._rep_metric, f, ctx)))
+        if self._side_metric is not None:  # which side moves: the rep's side is the larger one at its peak
+            self._moving_side.append((t, max_side(self._side_metric, f, ctx)))
             while self._moving_side and t - self._moving_side[0][0] > spec.reps.max_duration_s + 2.0:
                 self._moving_side.popleft()
         self._view_counts[view] += 1
@@ -430,7 +431,7 @@ class Analyzer:
     def _on_rep(self, ev: RepEvent, samples: list[tuple[float, dict[str, float], frozenset[str]]]) -> None:
         spec = self.spec
         side = self._working if spec.unilateral else self._views.near_side
-        if self._rep_metric.side == "max":
+        if self._side_metric is not None:
             raised = [s for t, s in self._moving_side if t <= ev.peak_s and s is not None]
             side = raised[-1] if raised else "unknown"
         if not ev.counted:

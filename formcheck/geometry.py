@@ -83,6 +83,30 @@ def lateral_angle(
         return np.degrees(np.arcsin(np.clip(s, 0.0, 1.0)))
 
 
+def twist(
+    left_shoulder: np.ndarray, right_shoulder: np.ndarray, left_hip: np.ndarray, right_hip: np.ndarray
+) -> np.ndarray:
+    """Signed rotation of the shoulder line against the hip line about the torso, in degrees.
+
+    Both lines are projected on the plane square to the hip-mid -> shoulder-mid
+    axis; the angle between them is positive when the upper body has turned
+    to the person's own left (its left shoulder back, right shoulder forward),
+    negative to its right, in (-180, 180]. MediaPipe world (y-down) axes. 3D only.
+    """
+    ls, rs, lh, rh = (np.asarray(v, dtype=np.float64) for v in (left_shoulder, right_shoulder, left_hip, right_hip))
+    axis = (ls + rs) / 2 - (lh + rh) / 2
+    axis = axis / np.maximum(_norm(axis), _EPS)[..., None]
+
+    def flat(v: np.ndarray) -> np.ndarray:
+        return v - np.sum(v * axis, axis=-1, keepdims=True) * axis
+
+    sh, hp = flat(ls - rs), flat(lh - rh)  # right -> left across each girdle
+    # a turn to the left is right-handed about the up-pointing torso axis
+    sin = np.sum(np.cross(hp, sh) * axis, axis=-1)
+    cos = np.sum(hp * sh, axis=-1)
+    return np.degrees(np.arctan2(sin, cos))
+
+
 def point_line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Signed perpendicular distance of ``p`` from the line a->b (2D, same unit as input).
 

@@ -107,6 +107,14 @@ def where_on_back(where: float) -> str:
     return "lower back" if where < 0.4 else ("upper back" if where > 0.6 else "mid back")
 
 
+def _twist(frame: PoseFrame, ctx: FrameContext) -> dict[str, float]:
+    """The turn toward each side: ``{"left": a, "right": -a}``, ``a`` the signed twist."""
+    if not all(ctx.usable[i] for i in _TORSO):
+        return {}
+    a = float(geo.twist(*(frame.world[i] for i in _TORSO)))  # LS, RS, LH, RH)
+    return {"left": a, "right": -a}
+
+
 def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
     """Value of one metric on one frame (NaN when it cannot be measured).
 
@@ -125,6 +133,9 @@ def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
 
 def side_values(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> dict[str, float]:
     """The metric on each side it is measured on (usable sides only)."""
+    if metric.kind == "twist":
+        both = _twist(frame, ctx)
+        return both if metric.side == "max" else {s: v for s, v in both.items() if s == metric.side}
     p = frame.world if metric.space == "world" else frame.xy
     vals: dict[str, float] = {}
     for side in _sides(metric, ctx):
@@ -156,6 +167,6 @@ def spec_landmarks(spec: ExerciseSpec, sides: tuple[str, ...] = ("left", "right"
     for m in spec.metrics.values():
         for s in sides:
             out.update(resolve(p, s) for p in m.points)
-        if m.kind in _NEEDS_SHOULDERS | _NEEDS_TORSO or m.kind == "back_curvature":
+        if m.kind in _NEEDS_SHOULDERS | _NEEDS_TORSO or m.kind in ("back_curvature", "twist"):
             out.update(_TORSO)
     return frozenset(out)

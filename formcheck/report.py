@@ -74,7 +74,7 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
             }
             for r in res.reps
         ]
-    if spec.unilateral or spec.metrics[spec.reps.metric].side == "max":
+    if spec.unilateral or spec.side_metric is not None:
         counts = {s: sum(r.side == s for r in res.reps) for s in ("left", "right")}
         hi = max(counts.values())
         report["sides"] = counts | {"balance": round(min(counts.values()) / hi, 2) if hi else None}

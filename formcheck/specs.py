@@ -42,6 +42,7 @@ METRIC_UNITS: dict[str, str] = {
     "line_offset": "deg",
     "distance": "torso_lengths",
     "back_curvature": "pct_torso",
+    "twist": "deg",
 }
 #: Number of points each metric kind takes.
 METRIC_POINTS: dict[str, int] = {
@@ -53,9 +54,10 @@ METRIC_POINTS: dict[str, int] = {
     "line_offset": 3,
     "distance": 2,
     "back_curvature": 0,
+    "twist": 0,
 }
 #: Kinds that need the 3D world landmarks (cannot be computed in image space).
-WORLD_ONLY = frozenset({"lean", "arm_lateral"})
+WORLD_ONLY = frozenset({"lean", "arm_lateral", "twist"})
 
 
 class SpecError(Exception):
@@ -82,7 +84,15 @@ class Metric(_Strict):
     """A named per-frame measure (see :mod:`formcheck.metrics` for each kind)."""
 
     kind: Literal[
-        "joint_angle", "elevation", "lean", "arm_lateral", "head_drop", "line_offset", "distance", "back_curvature"
+        "joint_angle",
+        "elevation",
+        "lean",
+        "arm_lateral",
+        "head_drop",
+        "line_offset",
+        "distance",
+        "back_curvature",
+        "twist",
     ]
     points: tuple[str, ...] = ()
     space: Literal["image", "world"] = "world"
@@ -110,6 +120,11 @@ class Metric(_Strict):
             raise ValueError(f"kind '{self.kind}' is measured in '{METRIC_UNITS[self.kind]}', not '{self.unit}'")
         if self.kind in WORLD_ONLY and self.space != "world":
             raise ValueError(f"kind '{self.kind}' needs space = \"world\"")
+        if self.kind == "twist" and self.side not in ("max", "left", "right"):
+            raise ValueError(
+                'kind \'twist\' needs side = "max" (how far, toward the side turned to), "left" or "right"'
+                " (the turn toward that side, negative the other way)"
+            )
         return self
 
     @property
@@ -155,6 +170,9 @@ class Reps(_Strict):
     # person's own resting value (for measures that differ between people, like a shrug)
     baseline: Literal["absolute", "rest"] = "absolute"
     max_gap_s: float = Field(0.5, gt=0)
+    # the metric (side = "max") whose larger side at the rep's peak is the rep's side;
+    # default: the rep metric itself when it has side = "max"
+    side_metric: str | None = None
     reason: str
 
     @model_validator(mode="after")
@@ -293,6 +311,12 @@ class ExerciseSpec(_Strict):
                 raise ValueError(f"{where}: metric '{m}' is measured in '{self.metrics[m].unit}', not '{unit}'")
 
         need("reps.metric", self.reps.metric, self.reps.unit)
+        if self.reps.side_metric is not None:
+            need("reps.side_metric", self.reps.side_metric)
+            if self.metrics[self.reps.side_metric].side != "max":
+                raise ValueError(
+                    f"reps.side_metric: metric '{self.reps.side_metric}' needs side = \"max\" (the side that moves)"
+                )
         for i, c in enumerate(self.setup.conditions):
             need(f"setup.conditions[{i}]", c.metric, c.unit)
         for i, f in enumerate(self.faults):
@@ -307,9 +331,18 @@ class ExerciseSpec(_Strict):
             raise ValueError(f"fault ids repeated: {sorted(dup)}")
         if any(m.side == "working" for m in self.metrics.values()) and not self.unilateral:
             raise ValueError('metrics with side = "working" need unilateral = true')
-        if any(isinstance(f, AlternationFault) for f in self.faults) and self.metrics[self.reps.metric].side != "max":
-            raise ValueError('an alternation fault needs the rep metric to have side = "max" (the side that moves)')
+        if any(isinstance(f, AlternationFault) for f in self.faults) and self.side_metric is None:
+            raise ValueError(
+                'an alternation fault needs a rep side: the rep metric with side = "max", or reps.side_metric'
+            )
         return self
+
+    @property
+    def side_metric(self) -> str | None:
+        """The metric that tells each rep's side (see ``Reps.side_metric``), if any."""
+        if self.reps.side_metric is not None:
+            return self.reps.side_metric
+        return self.reps.metric if self.metrics[self.reps.metric].side == "max" else None
 
     @property
     def preferred_views(self) -> frozenset[str]:

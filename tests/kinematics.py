@@ -33,6 +33,7 @@ class Pose:
     thigh: tuple[float, float] = (-80.0, 0.0)
     shank: tuple[float, float] = (-95.0, 180.0)
     shrug: float = 0.0  # metres the shoulders rise toward the ears
+    twist: float = 0.0  # deg the upper body (shoulders, arms, head) turns about the torso axis; + to its left
     right_arm: tuple[tuple[float, float], tuple[float, float]] | None = None  # (upper, fore) if different
     right_leg: tuple[tuple[float, float], tuple[float, float]] | None = None  # (thigh, shank) if different
 
@@ -50,6 +51,12 @@ def _dir(el: float, az: float, fwd: np.ndarray, up: np.ndarray, out: np.ndarray)
     return np.cos(e) * (np.cos(a) * fwd + np.sin(a) * out) + np.sin(e) * up
 
 
+def _rotate(v: np.ndarray, axis: np.ndarray, deg: float) -> np.ndarray:
+    """``v`` turned ``deg`` about unit ``axis`` (right-handed: Rodrigues)."""
+    a = np.radians(deg)
+    return v * np.cos(a) + np.cross(axis, v) * np.sin(a) + axis * np.dot(axis, v) * (1 - np.cos(a))
+
+
 def world_landmarks(p: Pose) -> np.ndarray:
     """``(33, 3)`` world landmarks for pose ``p``."""
     fwd, up, left = _axes(p.yaw)
@@ -57,18 +64,22 @@ def world_landmarks(p: Pose) -> np.ndarray:
     te = np.radians(p.torso)
     t = np.cos(te) * fwd + np.sin(te) * up
     sh_mid = TORSO * t
+    lower = fwd, up, left  # hips and legs
+    # the upper body turns about the torso axis: turning to its left is a
+    # right-handed turn about the hip->shoulder direction
+    fwd, up, left = (_rotate(v, t, p.twist) for v in (fwd, up, left))
     arms = {"LEFT": (p.upper_arm, p.forearm), "RIGHT": p.right_arm or (p.upper_arm, p.forearm)}
     legs = {"LEFT": (p.thigh, p.shank), "RIGHT": p.right_leg or (p.thigh, p.shank)}
     for side, sgn in (("LEFT", 1.0), ("RIGHT", -1.0)):
         out = sgn * left
-        hip = sgn * HIP_HALF * left
+        hip = sgn * HIP_HALF * lower[2]
         sh = sh_mid + sgn * SHOULDER_HALF * left + p.shrug * t
         (ua, fa) = arms[side]
         el = sh + UPPER_ARM * _dir(*ua, fwd, up, out)
         wr = el + FOREARM * _dir(*fa, fwd, up, out)
         (th, sk) = legs[side]
-        kn = hip + THIGH * _dir(*th, fwd, up, out)
-        an = kn + SHANK * _dir(*sk, fwd, up, out)
+        kn = hip + THIGH * _dir(*th, *lower[:2], sgn * lower[2])
+        an = kn + SHANK * _dir(*sk, *lower[:2], sgn * lower[2])
         he = np.radians(p.torso - p.head_drop)
         neck = np.cos(he) * fwd + np.sin(he) * up
         ear = sh_mid + 0.16 * neck + sgn * 0.07 * left
@@ -87,8 +98,8 @@ def world_landmarks(p: Pose) -> np.ndarray:
             "PINKY": wr + 0.06 * _dir(*fa, fwd, up, out),
             "INDEX": wr + 0.07 * _dir(*fa, fwd, up, out),
             "THUMB": wr + 0.05 * _dir(*fa, fwd, up, out),
-            "HEEL": an - 0.05 * fwd,
-            "FOOT_INDEX": an + 0.15 * fwd,
+            "HEEL": an - 0.05 * lower[0],
+            "FOOT_INDEX": an + 0.15 * lower[0],
         }
         for name, v in vals.items():
             w[L[f"MOUTH_{side}" if name == "MOUTH" else f"{side}_{name}"]] = v

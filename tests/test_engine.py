@@ -490,3 +490,92 @@ def test_standing_back_bend(fault, top, hold):
     res = run("standing_back_bend", UPRIGHT, replace(UPRIGHT, **top), n=2, hold_s=hold)
     assert len(res.reps) == 2
     assert fault_ids(res) == ({fault} if fault else set())
+
+
+# ------------------------------------------------------------------ twists
+SEATED = Pose(
+    yaw=FRONT,
+    torso=90,
+    thigh=(0.0, 0.0),
+    shank=(0.0, 0.0),
+    upper_arm=(-80.0, 25.0),
+    forearm=(-80.0, 25.0),
+)
+TURN = {"left": 35.0, "right": -35.0}  # twist: + turns to the person's left
+
+
+def _twists(sides, spec_id="side_twist", base=SEATED, turn=TURN, yaw=FRONT, hold_s=3.0, **top):
+    base = replace(base, yaw=yaw)
+    poses = []
+    for s in sides:
+        poses += reps(base, replace(base, twist=turn[s], **top), 1, hold_s=hold_s, lead_s=0.8, tail_s=0.0)
+    return analyze_seq(sequence(poses + [base] * 30, jitter_px=1.0), get_spec(spec_id))
+
+
+@pytest.mark.parametrize("yaw", [FRONT, OBLIQUE, -OBLIQUE])
+def test_side_twist_counts_each_turn_on_its_side(yaw):
+    res = _twists(["right", "left", "right", "left"], yaw=yaw)
+    assert [r.side for r in res.reps] == ["right", "left", "right", "left"]
+    assert fault_ids(res) == set()
+    assert all(r.hold_s >= 2.5 for r in res.reps)
+    assert all(30 <= r.metrics["twist"]["max"] <= 40 for r in res.reps)
+
+
+@pytest.mark.parametrize(
+    "fault,sides,kw",
+    [
+        ("not_alternating", ["right", "right", "left"], {}),
+        ("short_hold", ["right", "left"], {"hold_s": 0.2}),
+        ("knees_bent", ["right", "left"], {"thigh": (30.0, 0.0), "shank": (-40.0, 0.0)}),
+        ("slumping", ["right", "left"], {"torso": 125}),
+        ("partial_range", ["right", "left"], {"turn": {"left": 24.0, "right": -24.0}}),
+    ],
+)
+def test_side_twist_faults(fault, sides, kw):
+    res = _twists(sides, **kw)
+    assert len(res.reps) == len(sides)
+    assert fault_ids(res) == {fault}
+
+
+def test_side_twist_report_balance(tmp_path):
+    from formcheck.report import build_report
+    from formcheck.video import VideoInfo
+
+    res = _twists(["right", "left", "right"])
+    rep = build_report(res, VideoInfo("x.mp4", 1280, 720, 30.0, res.frames, res.duration_s))
+    assert rep["sides"] == {"left": 1, "right": 2, "balance": 0.5}
+
+
+def test_twisting_the_shoulders_alone_does_not_fake_a_twist_when_the_whole_body_turns():
+    """Turning the whole body (hips with the shoulders) toward the camera is not a twist."""
+    poses = [replace(SEATED, yaw=a) for a in np.linspace(0, 60, 120)]
+    res = analyze_seq(sequence(poses + poses[::-1]), get_spec("side_twist"))
+    assert res.reps == []
+
+
+CRUNCH_TOP = replace(SUPINE, torso=155)
+
+
+@pytest.mark.parametrize("yaw", [SIDE, -SIDE, 60.0])
+def test_oblique_crunch_sides_from_the_turn(yaw):
+    turn = {"left": 25.0, "right": -25.0}
+    poses = []
+    for s in ["left"] * 2 + ["right"] * 2:
+        poses += reps(replace(SUPINE, yaw=yaw), replace(CRUNCH_TOP, yaw=yaw, twist=turn[s]), 1, hold_s=5.5, lead_s=0.8)
+    res = analyze_seq(sequence(poses, jitter_px=1.0), get_spec("oblique_crunch"))
+    assert [r.side for r in res.reps] == ["left", "left", "right", "right"]
+    assert fault_ids(res) == set()
+
+
+@pytest.mark.parametrize(
+    "fault,top,hold",
+    [
+        ("no_twist", {}, 5.5),
+        ("short_hold", {"twist": 25.0}, 1.0),
+        ("sitting_up", {"twist": 25.0, "torso": 125}, 5.5),
+    ],
+)
+def test_oblique_crunch_faults(fault, top, hold):
+    res = run("oblique_crunch", SUPINE, replace(CRUNCH_TOP, **top), n=2, hold_s=hold)
+    assert len(res.reps) == 2
+    assert fault_ids(res) == {fault}

@@ -81,3 +81,24 @@ def test_chest_normal_points_out_of_the_chest():
     ls, rs = np.array([0.2, -0.5, 0]), np.array([-0.2, -0.5, 0])
     n = geo.chest_normal(ls, rs, np.zeros(3), np.array([0, -0.5, 0]))
     assert np.allclose(n, [0, 0, -1])  # upright, facing the camera
+
+
+@given(st.floats(-170, 170), st.floats(-180, 180))
+@settings(max_examples=60)
+def test_twist_is_the_turn_of_the_shoulders_over_the_hips(turn, heading):
+    """Hips along x, shoulders turned ``turn`` deg to the person's left (left shoulder
+    back, away from the camera: +z), the whole body then facing any ``heading``."""
+    th = np.radians(turn)
+    hips = np.array([[0.1, 0.0, 0.0], [-0.1, 0.0, 0.0]])  # left, right: facing the camera (-z)
+    sh = np.array([[0.18 * np.cos(th), -0.5, 0.18 * np.sin(th)], [-0.18 * np.cos(th), -0.5, -0.18 * np.sin(th)]])
+    h = np.radians(heading)  # the whole body turned about the vertical: not a twist
+    rot = np.array([[np.cos(h), 0, np.sin(h)], [0, 1, 0], [-np.sin(h), 0, np.cos(h)]])
+    ls, rs, lh, rh = (p @ rot.T for p in (*sh, *hips))
+    assert abs(geo.twist(ls, rs, lh, rh) - turn) < 1e-6
+
+
+def test_twist_ignores_a_lean_of_the_torso():
+    lh, rh = np.array([0.1, 0, 0]), np.array([-0.1, 0, 0])
+    # torso leaning forward 50 deg (toward -z), shoulders square
+    up = np.array([0, -np.sin(np.radians(40)), -np.cos(np.radians(40))]) * 0.5
+    assert abs(geo.twist(up + [0.18, 0, 0], up - [0.18, 0, 0], lh, rh)) < 1e-9

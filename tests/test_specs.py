@@ -91,6 +91,23 @@ def test_broken_spec_names_file_and_field(tmp_path, old, new, field, words):
     assert str(path) in msg and field in msg and words in msg, msg
 
 
+@pytest.mark.parametrize(
+    "name,old,new,field,words",
+    [
+        ("side_twist", 'side = "max"                  # how far', 'side = "auto"  #', "metrics.twist", "needs side"),
+        ("oblique_crunch", 'side_metric = "twist"', 'side_metric = "twst"', "reps.side_metric", "unknown metric"),
+        ("oblique_crunch", 'side_metric = "twist"', 'side_metric = "knee"', "reps.side_metric", 'side = "max"'),
+        ("side_twist", 'kind = "twist"', 'kind = "twist"\nspace = "image"', "metrics.twist", "needs space"),
+    ],
+)
+def test_broken_twist_specs_name_the_field(tmp_path, name, old, new, field, words):
+    path = _broken(tmp_path, old, new, name)
+    with pytest.raises(SpecError) as ei:
+        load_spec(path)
+    msg = str(ei.value)
+    assert str(path) in msg and field in msg and words in msg, msg
+
+
 def test_invalid_toml_and_id_mismatch(tmp_path):
     bad = tmp_path / "x.toml"
     bad.write_text("id = [")
