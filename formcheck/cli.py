@@ -138,6 +138,8 @@ def analyze(
             if annotate:
                 raise UserError("--annotate needs the video, not a landmarks file")
             seq = PoseSeq.load(video)
+            if auto and _segmented(seq, seq.source or str(video), specs_dir, out_dir, stem, None):
+                return
             if auto:
                 spec, recognition = _recognise(seq, specs_dir)
             assert spec is not None
@@ -163,6 +165,15 @@ def analyze(
                     seq = extract(video, opts, segmentation=True, progress=cb)
                 if not np.isfinite(seq.xy).any():
                     raise UserError(f"{video}: no person found in any of its {len(seq)} frames")
+                draw = None
+                if ann is not None:
+                    from .pipeline import annotate_segments
+
+                    def draw(parts, seq=seq, ann=ann):
+                        annotate_segments(video, seq, parts, ann, opts)
+
+                if _segmented(seq, vinfo.path, specs_dir, out_dir, stem, draw):
+                    return
                 spec, recognition = _recognise(seq, specs_dir)
                 res = run_seq(seq, spec)
                 info = VideoInfo(vinfo.path, seq.width, seq.height, vinfo.fps, len(seq), vinfo.duration_s)
@@ -181,6 +192,48 @@ def analyze(
         out.print(f"wrote {p}", highlight=False)
     if annotate:
         out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
+
+
+def _segmented(seq, source: str, specs_dir, out_dir: Path, stem: str, draw) -> bool:
+    """--exercise auto on a recording with several exercises: one report per segment
+    (<stem>.<k>-<exercise>.report.json / .reps.csv) and <stem>.segments.json.
+    False (nothing written) when the recording holds one exercise or none."""
+    import json
+
+    from .io_utils import write_text_atomic
+    from .pipeline import analyze_segments
+    from .report import build_report, write_outputs
+    from .specs import load_specs
+    from .video import VideoInfo
+
+    parts = analyze_segments(seq, load_specs(specs_dir))
+    if len(parts) < 2:
+        return False
+    out.print(f"found {len(parts)} exercises in this recording", highlight=False)
+    rows = []
+    for k, (seg, spec, res) in enumerate(parts, 1):
+        n = int(np.count_nonzero((seq.t_s >= seg.start_s) & (seq.t_s <= seg.end_s)))
+        info = VideoInfo(source, seq.width, seq.height, seq.fps, n, seg.end_s - seg.start_s)
+        report = build_report(res, info, source)
+        report["segment"] = {"index": k, "of": len(parts)} | seg.to_dict()
+        part_stem = f"{stem}.{k}-{spec.id}"
+        paths = write_outputs(report, out_dir, part_stem)
+        rows.append(
+            {"index": k, **seg.to_dict(), "rep_count": report["rep_count"], "faults": len(report["faults"])}
+            | {"report": paths["report"].name, "reps_csv": paths["reps"].name}
+        )
+        out.print(
+            f"{k}. {seg.start_s:6.1f}-{seg.end_s:6.1f} s  [bold]{spec.id}[/] ({seg.confidence:.0%}): "
+            f"{report['rep_count']} reps, {len(report['faults'])} faults -> {paths['report'].name}",
+            highlight=False,
+        )
+    summary = out_dir / f"{stem}.segments.json"
+    write_text_atomic(summary, json.dumps({"video": source, "segments": rows}, indent=2) + "\n")
+    out.print(f"wrote {summary}", highlight=False)
+    if draw is not None:
+        draw([(seg, spec) for seg, spec, _ in parts])
+        out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
+    return True
 
 
 def _recognise(seq, specs_dir):

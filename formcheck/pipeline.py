@@ -8,6 +8,7 @@ at a time, so memory does not grow with clip length. The same
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 
 from .analysis import AnalysisResult, Analyzer, FrameState
 from .landmarks import PoseFrame, PoseSeq
+from .segment import Segment
 from .specs import ExerciseSpec
 from .video import VideoInfo, VideoWriter, iter_frames, prefetch, probe, scaled_size
 
@@ -109,7 +111,9 @@ class _AnnotateSink:
 
         from .annotate import Annotator
 
-        self._annotator = Annotator(spec, *size)
+        self._size = size
+        self._annotators = {spec.id: Annotator(spec, *size)}
+        self._spec = spec
         self._writer = VideoWriter(path, size, fps)
         self._q: queue.Queue = queue.Queue(maxsize=8)
         self._error: BaseException | None = None
@@ -123,16 +127,22 @@ class _AnnotateSink:
             if item is None:
                 return
             if self._error is None:
-                rgb, st = item
+                rgb, st, annotator = item
                 try:
-                    self._writer.write(st.t_s, self._annotator.draw(rgb, st))
+                    self._writer.write(st.t_s, annotator.draw(rgb, st))
                 except BaseException as e:  # surfaced in put()/close()
                     self._error = e
 
-    def put(self, rgb: np.ndarray, st: FrameState) -> None:
+    def put(self, rgb: np.ndarray, st: FrameState, spec: ExerciseSpec | None = None) -> None:
+        """Queue a frame and its state, drawn for ``spec`` (default: the sink's)."""
         if self._error is not None:
             raise self._error
-        self._q.put((rgb, st))
+        spec = spec or self._spec
+        if spec.id not in self._annotators:
+            from .annotate import Annotator
+
+            self._annotators[spec.id] = Annotator(spec, *self._size)
+        self._q.put((rgb, st, self._annotators[spec.id]))
 
     def close(self, ok: bool) -> None:
         self._q.put(None)
@@ -159,6 +169,45 @@ def annotate_seq(
         frames = iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)
         for (_, rgb), f in zip(frames, seq.frames(), strict=False):
             sink.put(rgb, an.update(f))
+        ok = True
+    finally:
+        sink.close(ok)
+
+
+def analyze_segments(
+    seq: PoseSeq, specs: dict[str, ExerciseSpec]
+) -> list[tuple[Segment, ExerciseSpec, AnalysisResult]]:
+    """Split a recording into exercise segments and analyse each with its spec
+    (a fresh engine per segment, times kept in the recording's seconds)."""
+    from .segment import slice_seq, split
+
+    out = []
+    for seg in split(seq, specs):
+        spec = specs[seg.exercise]
+        out.append((seg, spec, analyze_seq(slice_seq(seq, seg.start_s, seg.end_s), spec)))
+    return out
+
+
+def annotate_segments(
+    path: str | Path,
+    seq: PoseSeq,
+    parts: list[tuple[Segment, ExerciseSpec]],
+    out: str | Path,
+    opts: PoseOptions | None = None,
+) -> None:
+    """Like :func:`annotate_seq`, each segment's frames drawn with its own spec and engine."""
+    opts = opts or PoseOptions()
+    info = probe(path)
+    fps = min(info.fps, opts.max_fps) if opts.max_fps else info.fps
+    analyzers = [Analyzer(spec, seq.width, seq.height) for _, spec in parts]
+    starts = [seg.start_s for seg, _ in parts]
+    sink = _AnnotateSink(parts[0][1], out, (seq.width, seq.height), fps)
+    ok = False
+    try:
+        frames = iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)
+        for (_, rgb), f in zip(frames, seq.frames(), strict=False):
+            k = max(0, bisect.bisect_right(starts, f.t_s) - 1)
+            sink.put(rgb, analyzers[k].update(f), parts[k][1])
         ok = True
     finally:
         sink.close(ok)
