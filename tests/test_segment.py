@@ -109,3 +109,33 @@ def test_analyze_auto_writes_one_report_per_segment(tmp_path):
         assert all(s["start_s"] - 0.01 <= x["start_s"] <= s["end_s"] for x in rep["reps"])
         assert (tmp_path / "out" / s["reps_csv"]).exists()
     assert not (tmp_path / "out" / "floor_routine.report.json").exists()
+
+
+def test_annotated_video_of_a_split_recording(tmp_path):
+    """The two real clips joined into one small video; each segment drawn with its own spec."""
+    from dataclasses import replace
+
+    from formcheck.pipeline import annotate_segments
+    from formcheck.video import VideoWriter, iter_frames, probe
+
+    side = 320
+    video = tmp_path / "floor_routine.mp4"
+    seq = joined("bird_dog_side", "cat_cow_side", gap_s=1 / 30)
+    scale = side / max(seq.width, seq.height)
+    with VideoWriter(video, (round(seq.width * scale / 2) * 2, side), 30.0) as w:
+        off = 0.0
+        for stem in ("bird_dog_side", "cat_cow_side"):
+            t = 0.0
+            for t, rgb in iter_frames(ROOT / "sample_videos" / f"{stem}.mp4", max_side=side):
+                w.write(off + t, rgb)
+            off += t + 1 / 30
+    info = probe(video)
+    small = replace(
+        seq, xy=seq.xy * scale, back=seq.back * scale, width=info.width, height=info.height
+    )  # the same landmarks in the small video's pixels
+    parts = analyze_segments(small, load_specs())
+    assert [s.exercise for s, _, _ in parts] == ["bird_dog", "cat_cow"]
+    out = tmp_path / "floor_routine.annotated.mp4"
+    annotate_segments(video, small, [(s, spec) for s, spec, _ in parts], out)
+    ann = probe(out)
+    assert (ann.width, ann.height) == (info.width, info.height) and ann.frames == len(small) == info.frames
