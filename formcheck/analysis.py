@@ -436,7 +436,7 @@ class Analyzer:
             side = raised[-1] if raised else "unknown"
         if not ev.counted:
             for fa in spec.faults:
-                if isinstance(fa, PartialRangeFault):
+                if isinstance(fa, PartialRangeFault) and fa.judged_in(self._views.view):
                     self._add_rep_fault(fa.id, fa.message, fa.severity, ev, None, ev.peak_value)
             return
         idx = ev.index
@@ -471,7 +471,7 @@ class Analyzer:
         for fa in spec.faults:
             if isinstance(fa, AlternationFault) and previous is not None and previous.side == side != "unknown":
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, None)
-            elif isinstance(fa, PartialRangeFault) and not ev.full:
+            elif isinstance(fa, PartialRangeFault) and not ev.full and fa.judged_in(self._views.view):
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.peak_value)
             elif isinstance(fa, HoldFault) and ev.hold_s < fa.min_s:
                 self._add_rep_fault(fa.id, fa.message, fa.severity, ev, idx, ev.hold_s)

@@ -274,9 +274,15 @@ class AlternationFault(_FaultBase):
 
 
 class PartialRangeFault(_FaultBase):
-    """Fires for a rep that counted but did not reach ``reps.full``."""
+    """Fires for a rep that counted but did not reach ``reps.full`` (or a movement
+    that started but never reached ``reps.count``), in the ``views`` where the
+    rep metric's range can be judged."""
 
     kind: Literal["partial_range"]
+    views: tuple[ViewSpec, ...] = ("any",)
+
+    def judged_in(self, view: str) -> bool:
+        return "any" in self.views or view in expand_views(self.views)
 
 
 Fault = Annotated[

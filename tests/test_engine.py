@@ -579,3 +579,20 @@ def test_oblique_crunch_faults(fault, top, hold):
     res = run("oblique_crunch", SUPINE, replace(CRUNCH_TOP, **top), n=2, hold_s=hold)
     assert len(res.reps) == 2
     assert fault_ids(res) == {fault}
+
+
+@pytest.mark.parametrize(
+    "spec_id,top",
+    [
+        ("bent_over_row", {"upper_arm": (10.0, 180.0)}),
+        ("reverse_fly", {"upper_arm": (-10.0, 90.0), "forearm": (-40.0, 90.0)}),
+        ("bent_over_lateral_raise", {"upper_arm": (0.0, 90.0), "forearm": (0.0, 90.0)}),
+    ],
+)
+def test_bent_over_exercises_not_counted_standing_upright_even_from_the_front(spec_id, top):
+    """From the front the fine torso checks are not judged; the coarse any-view
+    gate still sees an upright torso, so the same arm movement is not counted."""
+    upright = Pose(yaw=FRONT, torso=88)
+    assert run(spec_id, upright, replace(upright, **top), n=3).reps == []
+    hinged = Pose(yaw=FRONT, torso=35)
+    assert len(run(spec_id, hinged, replace(hinged, **top), n=3).reps) == 3
