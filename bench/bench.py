@@ -160,7 +160,9 @@ def main() -> None:
             }
             base_th = next(iter(many.values()))
             print(f"\nwith {th} inference threads (the default of `analyze` alone on the machine)")
-            print("| step | s | frames/s | x bare model (same threads) | x bare model (1 thread) |\n|---|---|---|---|---|")
+            print(
+                "| step | s | frames/s | x bare model (same threads) | x bare model (1 thread) |\n|---|---|---|---|---|"
+            )
             for k, v in many.items():
                 print(f"| {k} | {v:.2f} | {n / v:.1f} | {v / base_th:.2f} | {v / base:.2f} |")
 

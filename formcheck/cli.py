@@ -298,7 +298,9 @@ def extract(
         if output.suffix != ".npz":
             raise UserError("--output must end in .npz")
         with _progress(f"extracting {video.name}", progress) as cb:
-            seq = do_extract(video, _pose_opts(model_complexity, max_side, max_fps, threads), segmentation=back, progress=cb)
+            seq = do_extract(
+                video, _pose_opts(model_complexity, max_side, max_fps, threads), segmentation=back, progress=cb
+            )
         seq.save(output)
     out.print(f"wrote {output} ({len(seq)} frames)", highlight=False)
 

@@ -140,7 +140,11 @@ def test_bird_dog_side_view_two_alternating_holds():
 
 
 # --------------------------- seated lateral raises from three views (LABELS.md)
-RAISES = {"front": ("front", [2.40, 4.48, 6.50, 8.60]), "side": ("side_right", [1.95, 4.30, 6.75]), "45": ("oblique", [1.03, 3.05, 4.90])}
+RAISES = {
+    "front": ("front", [2.40, 4.48, 6.50, 8.60]),
+    "side": ("side_right", [1.95, 4.30, 6.75]),
+    "45": ("oblique", [1.03, 3.05, 4.90]),
+}
 
 
 @pytest.mark.parametrize("view", sorted(RAISES))
