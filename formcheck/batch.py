@@ -32,6 +32,8 @@ from .io_utils import safe_stem, write_text_atomic
 from .video import VIDEO_EXTENSIONS
 
 STATUS_SUFFIX = ".status.json"
+#: The exercise id that asks for recognition (and splitting) per clip.
+AUTO = "auto"
 
 
 class BatchError(Exception):
@@ -132,8 +134,9 @@ def plan(folder: str | Path, exercise: str | None, manifest: str | Path | None) 
 
 
 # -------------------------------------------------------------------- one clip
-def outputs_of(stem: str, annotate: bool) -> list[str]:
-    names = [f"{stem}.report.json", f"{stem}.reps.csv"]
+def outputs_of(stem: str, annotate: bool, exercise: str = "") -> list[str]:
+    """The files a finished clip has (auto clips: the segments list, which names its reports)."""
+    names = [f"{stem}.segments.json"] if exercise == AUTO else [f"{stem}.report.json", f"{stem}.reps.csv"]
     return names + [f"{stem}.annotated.mp4"] if annotate else names
 
 
@@ -147,12 +150,12 @@ def is_finished(out: Path, job: ClipJob, annotate: bool) -> ClipResult | None:
     if (
         d.get("status") != "ok"
         or d.get("exercise") != job.exercise
-        or not all((out / n).exists() for n in outputs_of(job.stem, annotate))
+        or not all((out / n).exists() for n in outputs_of(job.stem, annotate, job.exercise))
     ):
         return None
     return ClipResult(
         job.rel,
-        job.exercise,
+        d.get("recognised", job.exercise),
         job.stem,
         "ok",
         "",
@@ -177,7 +180,6 @@ def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], p
     out = Path(out_dir)
     res = ClipResult(job.rel, job.exercise, job.stem, "error")
     try:
-        spec = get_spec(job.exercise)
         cb: Callable[[int, int], None] | None = None
         if progress is not None:
 
@@ -186,21 +188,50 @@ def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], p
                     progress.put((job.stem, done, total))
 
         ann = out / f"{job.stem}.annotated.mp4" if annotate else None
-        result, info = analyze_video(job.path, spec, PoseOptions(**opts), ann, cb)
-        report = build_report(result, info, job.rel)
-        write_outputs(report, out, job.stem)
+        if job.exercise == AUTO:
+            _run_auto(job, out, ann, PoseOptions(**opts), cb, res)
+        else:
+            result, info = analyze_video(job.path, get_spec(job.exercise), PoseOptions(**opts), ann, cb)
+            report = build_report(result, info, job.rel)
+            write_outputs(report, out, job.stem)
+            res.reps = report["rep_count"]
+            res.faults = dict(Counter(f["id"] for f in report["faults"]))
+            res.warnings = sorted({w["id"] for w in report["warnings"]})
+            res.frames = result.frames
         res.status = "ok"
-        res.reps = report["rep_count"]
-        res.faults = dict(Counter(f["id"] for f in report["faults"]))
-        res.warnings = sorted({w["id"] for w in report["warnings"]})
-        res.frames = result.frames
     except (VideoError, SpecError, NoPersonError, ModelUnavailable, ValueError) as e:
         res.error = str(e).splitlines()[0]
     except Exception as e:  # a bug must not sink the batch: report it on this clip
         res.error = f"internal error: {type(e).__name__}: {e}"
     res.seconds = time.perf_counter() - t0
-    write_text_atomic(out / f"{job.stem}{STATUS_SUFFIX}", json.dumps(res.row() | {"exercise": job.exercise}, indent=1))
+    record = res.row() | {"exercise": job.exercise, "recognised": res.exercise}
+    write_text_atomic(out / f"{job.stem}{STATUS_SUFFIX}", json.dumps(record, indent=1))
     return res
+
+
+def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res: ClipResult) -> None:
+    """``--exercise auto`` for one clip: one model pass, split into exercise segments
+    (one segment for a one-exercise clip), each reported (``report.write_segment_outputs``)."""
+    import numpy as np
+
+    from .pipeline import NoPersonError, analyze_segments, annotate_segments, extract
+    from .report import write_segment_outputs
+    from .specs import load_specs
+
+    seq = extract(job.path, opts, segmentation=True, progress=cb)
+    if not np.isfinite(seq.xy).any():
+        raise NoPersonError(f"{job.rel}: no person found in any of its {len(seq)} frames")
+    parts = analyze_segments(seq, load_specs())
+    if not parts:
+        raise ValueError("could not tell the exercise: no spec counted a rep in this clip")
+    rows = write_segment_outputs(parts, seq, job.rel, out, job.stem)
+    if ann is not None:
+        annotate_segments(job.path, seq, [(seg, spec) for seg, spec, _ in parts], ann, opts)
+    res.exercise = "+".join(dict.fromkeys(r["exercise"] for r in rows))
+    res.reps = sum(r["rep_count"] for r in rows)
+    res.faults = dict(sum((Counter(r["faults"]) for r in rows), Counter()))
+    res.warnings = sorted({w for r in rows for w in r["warnings"]})
+    res.frames = len(seq)
 
 
 # -------------------------------------------------------------------- engines

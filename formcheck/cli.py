@@ -198,38 +198,21 @@ def _segmented(seq, source: str, specs_dir, out_dir: Path, stem: str, draw) -> b
     """--exercise auto on a recording with several exercises: one report per segment
     (<stem>.<k>-<exercise>.report.json / .reps.csv) and <stem>.segments.json.
     False (nothing written) when the recording holds one exercise or none."""
-    import json
-
-    from .io_utils import write_text_atomic
     from .pipeline import analyze_segments
-    from .report import build_report, write_outputs
+    from .report import write_segment_outputs
     from .specs import load_specs
-    from .video import VideoInfo
 
     parts = analyze_segments(seq, load_specs(specs_dir))
     if len(parts) < 2:
         return False
     out.print(f"found {len(parts)} exercises in this recording", highlight=False)
-    rows = []
-    for k, (seg, spec, res) in enumerate(parts, 1):
-        n = int(np.count_nonzero((seq.t_s >= seg.start_s) & (seq.t_s <= seg.end_s)))
-        info = VideoInfo(source, seq.width, seq.height, seq.fps, n, seg.end_s - seg.start_s)
-        report = build_report(res, info, source)
-        report["segment"] = {"index": k, "of": len(parts)} | seg.to_dict()
-        part_stem = f"{stem}.{k}-{spec.id}"
-        paths = write_outputs(report, out_dir, part_stem)
-        rows.append(
-            {"index": k, **seg.to_dict(), "rep_count": report["rep_count"], "faults": len(report["faults"])}
-            | {"report": paths["report"].name, "reps_csv": paths["reps"].name}
-        )
+    for r in write_segment_outputs(parts, seq, source, out_dir, stem):
         out.print(
-            f"{k}. {seg.start_s:6.1f}-{seg.end_s:6.1f} s  [bold]{spec.id}[/] ({seg.confidence:.0%}): "
-            f"{report['rep_count']} reps, {len(report['faults'])} faults -> {paths['report'].name}",
+            f"{r['index']}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  [bold]{r['exercise']}[/] ({r['confidence']:.0%}): "
+            f"{r['rep_count']} reps, {sum(r['faults'].values())} faults -> {r['report']}",
             highlight=False,
         )
-    summary = out_dir / f"{stem}.segments.json"
-    write_text_atomic(summary, json.dumps({"video": source, "segments": rows}, indent=2) + "\n")
-    out.print(f"wrote {summary}", highlight=False)
+    out.print(f"wrote {out_dir / (stem + '.segments.json')}", highlight=False)
     if draw is not None:
         draw([(seg, spec) for seg, spec, _ in parts])
         out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
@@ -409,7 +392,7 @@ def eval_cmd(
 @app.command()
 def batch(
     clips_dir: Path = typer.Argument(..., help="Folder of clips (searched recursively)."),
-    exercise: str | None = typer.Option(None, "--exercise", "-e", help="Spec id for every clip (or use --manifest)."),
+    exercise: str | None = typer.Option(None, "--exercise", "-e", help="Spec id for every clip, or 'auto' to recognise (and split) each (or use --manifest)."),
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="Folder for all outputs and summary.csv/json."),
     jobs: int = typer.Option(
         os.cpu_count() or 1, "--jobs", "-j", min=1, help="Clips analysed in parallel (default: all cores)."
@@ -443,13 +426,14 @@ def batch(
         from .specs import get_spec
 
         for ex in sorted({j.exercise for j in todo}):
-            get_spec(ex)  # an unknown exercise stops the batch before any work
+            if ex != b.AUTO:
+                get_spec(ex)  # an unknown exercise stops the batch before any work
         out_dir.mkdir(parents=True, exist_ok=True)
         done: list = []
         existing = [
             j
             for j in todo
-            if any((out_dir / n).exists() for n in [*b.outputs_of(j.stem, annotate), j.stem + b.STATUS_SUFFIX])
+            if any((out_dir / n).exists() for n in [*b.outputs_of(j.stem, annotate, j.exercise), j.stem + b.STATUS_SUFFIX])
         ]
         if existing and not (resume or overwrite):
             raise UserError(

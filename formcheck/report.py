@@ -122,3 +122,29 @@ def write_outputs(report: dict, out_dir: str | Path, stem: str) -> dict[str, Pat
     write_text_atomic(paths["reps"], reps_csv(report))
     write_text_atomic(paths["report"], json.dumps(report, indent=2) + "\n")
     return paths
+
+
+def write_segment_outputs(parts: list, seq: Any, source: str, out_dir: str | Path, stem: str) -> list[dict]:
+    """Reports of a recording split into exercise segments (``pipeline.analyze_segments``):
+    ``<stem>.<k>-<exercise>.report.json`` / ``.reps.csv`` per segment, each with a
+    ``segment`` object, and ``<stem>.segments.json`` listing them. Returns its rows."""
+    import numpy as np
+
+    rows = []
+    for k, (seg, spec, res) in enumerate(parts, 1):
+        n = int(np.count_nonzero((seq.t_s >= seg.start_s) & (seq.t_s <= seg.end_s)))
+        info = VideoInfo(source, seq.width, seq.height, seq.fps, n, seg.end_s - seg.start_s)
+        report = build_report(res, info, source)
+        report["segment"] = {"index": k, "of": len(parts)} | seg.to_dict()
+        paths = write_outputs(report, out_dir, f"{stem}.{k}-{spec.id}")
+        faults: dict[str, int] = {}
+        for f in report["faults"]:
+            faults[f["id"]] = faults.get(f["id"], 0) + 1
+        rows.append(
+            {"index": k, **seg.to_dict(), "rep_count": report["rep_count"], "faults": faults}
+            | {"warnings": sorted({w["id"] for w in report["warnings"]})}
+            | {"report": paths["report"].name, "reps_csv": paths["reps"].name}
+        )
+    doc = {"video": source, "segments": rows}
+    write_text_atomic(Path(out_dir) / f"{stem}.segments.json", json.dumps(doc, indent=2) + "\n")
+    return rows

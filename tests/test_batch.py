@@ -81,6 +81,32 @@ def test_batch_reports_bad_clips_finishes_the_rest_and_resumes(clips, tmp_path):
     assert (out / f"{stems['week 1/B.MOV']}.report.json").exists()
 
 
+def test_batch_auto_recognises_each_clip_and_resumes(tmp_path):
+    """-e auto (or auto in a manifest): each clip's exercise recognised, reported per
+    segment with a <stem>.segments.json; the recognised exercise is kept on resume."""
+    d = tmp_path / "mixed"
+    d.mkdir()
+    shutil.copy(CLIP, d / "row.mp4")
+    shutil.copy(ROOT / "sample_videos" / "bird_dog_side.mp4", d / "floor.mp4")
+    (d / "bad.mp4").write_text("not a video")
+    out = tmp_path / "out"
+    fast = ["--max-fps", "10", "--max-side", "480", "--no-progress"]
+    r = runner.invoke(app, ["batch", str(d), "-e", "auto", "-o", str(out), "-j", "2", *fast])
+    assert r.exit_code == 1, r.output  # the bad clip
+    by = {row["path"]: row for row in json.loads((out / "summary.json").read_text())["results"]}
+    assert (by["row.mp4"]["exercise"], by["row.mp4"]["reps"]) == ("seated_row", 1)
+    assert (by["floor.mp4"]["exercise"], by["floor.mp4"]["reps"]) == ("bird_dog", 2)
+    assert by["bad.mp4"]["status"] == "error" and by["bad.mp4"]["exercise"] == "auto"
+    segs = json.loads((out / "floor.segments.json").read_text())["segments"]
+    assert [s["exercise"] for s in segs] == ["bird_dog"] and segs[0]["rep_count"] == 2
+    assert json.loads((out / segs[0]["report"]).read_text())["exercise"] == "bird_dog"
+
+    r = runner.invoke(app, ["batch", str(d), "-e", "auto", "-o", str(out), "--resume", *fast])
+    assert "2 clips already finished, 1 to do" in r.output
+    by = {row["path"]: row for row in json.loads((out / "summary.json").read_text())["results"]}
+    assert by["floor.mp4"]["exercise"] == "bird_dog" and by["floor.mp4"]["reps"] == 2
+
+
 def test_unknown_exercise_and_empty_folder_stop_before_work(tmp_path, clips):
     r = runner.invoke(app, ["batch", str(clips), "-e", "nope", "-o", str(tmp_path / "o"), "--no-progress"])
     assert r.exit_code == 2 and "unknown exercise 'nope'" in r.output

@@ -105,6 +105,7 @@ def test_analyze_auto_writes_one_report_per_segment(tmp_path):
     for s in segs:
         rep = json.loads((tmp_path / "out" / s["report"]).read_text())
         assert rep["exercise"] == s["exercise"] and rep["rep_count"] == s["rep_count"] >= 1
+        assert s["faults"] == {} or set(s["faults"]) <= {f["id"] for f in rep["faults"]}
         assert rep["segment"]["index"] == s["index"] and rep["segment"]["of"] == 2
         assert all(s["start_s"] - 0.01 <= x["start_s"] <= s["end_s"] for x in rep["reps"])
         assert (tmp_path / "out" / s["reps_csv"]).exists()
