@@ -392,7 +392,12 @@ def eval_cmd(
 @app.command()
 def batch(
     clips_dir: Path = typer.Argument(..., help="Folder of clips (searched recursively)."),
-    exercise: str | None = typer.Option(None, "--exercise", "-e", help="Spec id for every clip, or 'auto' to recognise (and split) each (or use --manifest)."),
+    exercise: str | None = typer.Option(
+        None,
+        "--exercise",
+        "-e",
+        help="Spec id for every clip, or 'auto' to recognise (and split) each (or use --manifest).",
+    ),
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="Folder for all outputs and summary.csv/json."),
     jobs: int = typer.Option(
         os.cpu_count() or 1, "--jobs", "-j", min=1, help="Clips analysed in parallel (default: all cores)."
@@ -433,7 +438,9 @@ def batch(
         existing = [
             j
             for j in todo
-            if any((out_dir / n).exists() for n in [*b.outputs_of(j.stem, annotate, j.exercise), j.stem + b.STATUS_SUFFIX])
+            if any(
+                (out_dir / n).exists() for n in [*b.outputs_of(j.stem, annotate, j.exercise), j.stem + b.STATUS_SUFFIX]
+            )
         ]
         if existing and not (resume or overwrite):
             raise UserError(
