@@ -138,10 +138,11 @@ def analyze(
             if annotate:
                 raise UserError("--annotate needs the video, not a landmarks file")
             seq = PoseSeq.load(video)
-            if auto and _segmented(seq, seq.source or str(video), specs_dir, out_dir, stem, None):
-                return
             if auto:
-                spec, recognition = _recognise(seq, specs_dir)
+                specs, runs = _engine_runs(seq, specs_dir)
+                if _segmented(seq, seq.source or str(video), specs, runs, out_dir, stem, None):
+                    return
+                spec, recognition = _recognise(seq, specs, runs)
             assert spec is not None
             res = analyze_seq(seq, spec)
             duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) else 0.0
@@ -172,9 +173,10 @@ def analyze(
                     def draw(parts, seq=seq, ann=ann):
                         annotate_segments(video, seq, parts, ann, opts)
 
-                if _segmented(seq, vinfo.path, specs_dir, out_dir, stem, draw):
+                specs, runs = _engine_runs(seq, specs_dir)
+                if _segmented(seq, vinfo.path, specs, runs, out_dir, stem, draw):
                     return
-                spec, recognition = _recognise(seq, specs_dir)
+                spec, recognition = _recognise(seq, specs, runs)
                 res = run_seq(seq, spec)
                 info = VideoInfo(vinfo.path, seq.width, seq.height, vinfo.fps, len(seq), vinfo.duration_s)
                 if ann is not None:
@@ -194,15 +196,23 @@ def analyze(
         out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
 
 
-def _segmented(seq, source: str, specs_dir, out_dir: Path, stem: str, draw) -> bool:
+def _engine_runs(seq, specs_dir):
+    """The specs, and every spec's engine run once over ``seq`` (for --exercise auto)."""
+    from .recognise import run_all
+    from .specs import load_specs
+
+    specs = load_specs(specs_dir)
+    return specs, run_all(seq, specs)
+
+
+def _segmented(seq, source: str, specs, runs, out_dir: Path, stem: str, draw) -> bool:
     """--exercise auto on a recording with several exercises: one report per segment
     (<stem>.<k>-<exercise>.report.json / .reps.csv) and <stem>.segments.json.
     False (nothing written) when the recording holds one exercise or none."""
     from .pipeline import analyze_segments
     from .report import write_segment_outputs
-    from .specs import load_specs
 
-    parts = analyze_segments(seq, load_specs(specs_dir))
+    parts = analyze_segments(seq, specs, runs)
     if len(parts) < 2:
         return False
     out.print(f"found {len(parts)} exercises in this recording", highlight=False)
@@ -219,12 +229,10 @@ def _segmented(seq, source: str, specs_dir, out_dir: Path, stem: str, draw) -> b
     return True
 
 
-def _recognise(seq, specs_dir):
+def _recognise(seq, specs, runs):
     from .recognise import recognise
-    from .specs import load_specs
 
-    specs = load_specs(specs_dir)
-    best, conf, cands = recognise(seq, specs)
+    best, conf, cands = recognise(seq, specs, runs)
     if best is None:
         raise UserError("could not tell the exercise: no spec counted a rep in this clip; pass --exercise")
     rec = {

@@ -111,7 +111,7 @@ def _twist(frame: PoseFrame, ctx: FrameContext) -> dict[str, float]:
     """The turn toward each side: ``{"left": a, "right": -a}``, ``a`` the signed twist."""
     if not all(ctx.usable[i] for i in _TORSO):
         return {}
-    a = float(geo.twist(*(frame.world[i] for i in _TORSO)))  # LS, RS, LH, RH)
+    a = float(geo.twist(*(frame.world[i] for i in _TORSO)))  # LS, RS, LH, RH
     return {"left": a, "right": -a}
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .analysis import AnalysisResult, Analyzer, FrameState
 from .landmarks import PoseFrame, PoseSeq
+from .recognise import EngineRun
 from .segment import Segment
 from .specs import ExerciseSpec
 from .video import VideoInfo, VideoWriter, iter_frames, prefetch, probe, scaled_size
@@ -175,14 +176,15 @@ def annotate_seq(
 
 
 def analyze_segments(
-    seq: PoseSeq, specs: dict[str, ExerciseSpec]
+    seq: PoseSeq, specs: dict[str, ExerciseSpec], runs: dict[str, EngineRun] | None = None
 ) -> list[tuple[Segment, ExerciseSpec, AnalysisResult]]:
     """Split a recording into exercise segments and analyse each with its spec
-    (a fresh engine per segment, times kept in the recording's seconds)."""
+    (a fresh engine per segment, times kept in the recording's seconds).
+    ``runs``: every spec's engine over ``seq`` (``recognise.run_all``), if already run."""
     from .segment import slice_seq, split
 
     out = []
-    for seg in split(seq, specs):
+    for seg in split(seq, specs, runs):
         spec = specs[seg.exercise]
         out.append((seg, spec, analyze_seq(slice_seq(seq, seg.start_s, seg.end_s), spec)))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,7 @@ def write_segment_outputs(parts: list, seq: Any, source: str, out_dir: str | Pat
         report = build_report(res, info, source)
         report["segment"] = {"index": k, "of": len(parts)} | seg.to_dict()
         paths = write_outputs(report, out_dir, f"{stem}.{k}-{spec.id}")
-        faults: dict[str, int] = {}
-        for f in report["faults"]:
-            faults[f["id"]] = faults.get(f["id"], 0) + 1
+        faults = dict(Counter(f["id"] for f in report["faults"]))
         rows.append(
             {"index": k, **seg.to_dict(), "rep_count": report["rep_count"], "faults": faults}
             | {"warnings": sorted({w["id"] for w in report["warnings"]})}

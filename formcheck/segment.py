@@ -2,8 +2,8 @@
 
 Pure functions on a :class:`~formcheck.landmarks.PoseSeq` (one model pass,
 already done). Every spec's engine runs over the whole recording once, and
-each rep it counts is evidence for that spec at the rep's peak, weighted like
-whole-clip recognition (:mod:`formcheck.recognise`): whether the spec's start
+each rep it counts is evidence for that spec at the rep's peak, weighted as in
+whole-clip recognition (:func:`formcheck.recognise.quality`): whether the spec's start
 position holds around the rep, whether the rep reached full range, how few
 faults it had. The timeline (in ``BIN_S`` bins) is then labelled with one
 exercise at a time by dynamic programming (Viterbi): the labelling that
@@ -13,8 +13,8 @@ explains its stretch better by more than one good rep, and a lone stray rep
 of another spec does not split a set.
 
 Each segment then runs from halfway after the previous segment's last rep to
-halfway before the next one's first, so its lead-in (setup, first frames) is
-analysed with it.
+halfway before the next one's first (where they overlap, up to the later
+one's first peak), so its lead-in (setup, first frames) is analysed with it.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import Analyzer
 from .landmarks import PoseSeq
+from .recognise import EngineRun, quality, run_all
 from .specs import ExerciseSpec
 
 #: Width of the timeline's bins, seconds.
@@ -59,18 +59,15 @@ class Segment:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
-def rep_evidence(spec: ExerciseSpec, seq: PoseSeq) -> list[RepEvidence]:
-    """Every rep the spec's engine counts over the whole recording, weighted."""
-    an = Analyzer(spec, seq.width, seq.height)
-    ready = np.fromiter((an.update(f).ready for f in seq.frames()), dtype=bool, count=len(seq))
-    res = an.result()
+def rep_evidence(spec_id: str, seq: PoseSeq, run: EngineRun) -> list[RepEvidence]:
+    """Every rep one spec's engine counted over the whole recording, weighted."""
+    res = run.result
     out = []
     for r in res.reps:
         near = (seq.t_s >= r.start_s - READY_PAD_S) & (seq.t_s <= r.end_s + READY_PAD_S)
-        rdy = float(ready[near].mean()) if near.any() else 0.0
+        rdy = float(run.ready[near].mean()) if near.any() else 0.0
         faults = sum(f.rep == r.index for f in res.faults)
-        w = rdy * (0.5 + 0.5 * r.full_range) / (1.0 + 0.5 * faults)
-        out.append(RepEvidence(spec.id, r.start_s, r.end_s, r.peak_s, w))
+        out.append(RepEvidence(spec_id, r.start_s, r.end_s, r.peak_s, quality(rdy, r.full_range, faults)))
     return out
 
 
@@ -93,10 +90,12 @@ def label_timeline(gain: np.ndarray, switch_cost: float = SWITCH_COST) -> np.nda
     return labels
 
 
-def split(seq: PoseSeq, specs: dict[str, ExerciseSpec]) -> list[Segment]:
-    """The recording's exercise segments, in time order (empty if no spec counted a rep)."""
+def split(seq: PoseSeq, specs: dict[str, ExerciseSpec], runs: dict[str, EngineRun] | None = None) -> list[Segment]:
+    """The recording's exercise segments, in time order (empty if no spec counted a rep).
+    ``runs`` (from :func:`recognise.run_all`) saves running the engines again."""
+    runs = runs if runs is not None else run_all(seq, specs)
     ids = list(specs)
-    reps = {i: rep_evidence(specs[i], seq) for i in ids}
+    reps = {i: rep_evidence(i, seq, runs[i]) for i in ids}
     t0, t1 = float(seq.t_s[0]), float(seq.t_s[-1])
     n = int((t1 - t0) // BIN_S) + 1
     gain = np.zeros((len(ids), n))
@@ -106,14 +105,14 @@ def split(seq: PoseSeq, specs: dict[str, ExerciseSpec]) -> list[Segment]:
     if not gain.any():
         return []
     labels = label_timeline(gain)
-    runs: list[list[int]] = []  # [label, first bin, last bin]
+    stretches: list[list[int]] = []  # [label, first bin, last bin]
     for b, lab in enumerate(labels):
-        if runs and runs[-1][0] == lab:
-            runs[-1][2] = b
+        if stretches and stretches[-1][0] == lab:
+            stretches[-1][2] = b
         else:
-            runs.append([lab, b, b])
+            stretches.append([lab, b, b])
     pieces = []  # (exercise, its reps in the run, share of evidence)
-    for lab, b0, b1 in runs:
+    for lab, b0, b1 in stretches:
         mine = [r for r in reps[ids[lab]] if b0 <= int((r.peak_s - t0) // BIN_S) <= b1 and r.weight > 0]
         if mine:
             total = gain[:, b0 : b1 + 1].sum()
