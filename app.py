@@ -2,8 +2,8 @@
 
     streamlit run app.py            (?mode=live|recorded&exercise=<id> preselects)
 
-Thin: widgets and layout only. The engine is formcheck.analysis (through
-formcheck.live for the camera and formcheck.app_support for recorded clips).
+Thin: widgets and layout only. The engine is formcheck.engine.analysis (through
+formcheck.apps.live for the camera and formcheck.apps.app_support for recorded clips).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from formcheck.app_support import analyze_for_page, fault_table, fault_timeline, metric_chart, rep_table
+from formcheck.apps.app_support import analyze_for_page, fault_table, fault_timeline, metric_chart, rep_table
+from formcheck.engine.specs import ExerciseSpec, load_specs
 from formcheck.io_utils import safe_stem
-from formcheck.specs import ExerciseSpec, load_specs
 
 ROOT = Path(__file__).resolve().parent
 SAMPLES = ROOT / "sample_videos"
@@ -51,7 +51,7 @@ def live_page(spec: ExerciseSpec) -> None:
     import av
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    from formcheck.live import LiveCoach
+    from formcheck.apps.live import LiveCoach
 
     st.header(f"Live coaching: {spec.name}")
     st.info(
@@ -120,9 +120,9 @@ def live_stats(coach) -> None:
 
 # ------------------------------------------------------------------- recorded
 def recorded_page(spec: ExerciseSpec) -> None:
+    from formcheck.media.pose import ModelUnavailable
+    from formcheck.media.video import VideoError
     from formcheck.pipeline import NoPersonError
-    from formcheck.pose import ModelUnavailable
-    from formcheck.video import VideoError
 
     st.header(f"Recorded video: {spec.name}")
     how = st.radio("Clip", ["A sample video", "Upload a clip"], horizontal=True)

@@ -21,11 +21,11 @@ from pathlib import Path
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 
-from formcheck.analysis import Analyzer  # noqa: E402
-from formcheck.pose import PoseEstimator  # noqa: E402
-from formcheck.silhouette import trace_frame  # noqa: E402
-from formcheck.specs import get_spec  # noqa: E402
-from formcheck.video import iter_frames, probe  # noqa: E402
+from formcheck.engine.analysis import Analyzer  # noqa: E402
+from formcheck.engine.silhouette import trace_frame  # noqa: E402
+from formcheck.engine.specs import get_spec  # noqa: E402
+from formcheck.media.pose import PoseEstimator  # noqa: E402
+from formcheck.media.video import iter_frames, probe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

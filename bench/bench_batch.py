@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "formcheck.cli"]
+CLI = [sys.executable, "-m", "formcheck.apps.cli"]
 ENV = os.environ | {"GLOG_minloglevel": "2"}
 
 
@@ -36,7 +36,7 @@ def run(args: list[str]) -> float:
 BARE = """
 import os, sys, time
 os.environ["GLOG_minloglevel"] = "2"
-from formcheck.video import iter_frames
+from formcheck.media.video import iter_frames
 import mediapipe as mp
 frames = [f for _, f in iter_frames(sys.argv[1])]
 with mp.solutions.pose.Pose(model_complexity=1, enable_segmentation=True) as pose:
@@ -86,7 +86,7 @@ def peak_rss_mb(args: list[str]) -> float:
 
 
 def looped(src: Path, dst: Path, times: int) -> None:
-    from formcheck.video import VideoWriter, iter_frames, probe
+    from formcheck.media.video import VideoWriter, iter_frames, probe
 
     info = probe(src)
     frames = list(iter_frames(src))
@@ -129,7 +129,7 @@ def main() -> None:
         print("\nanalyze --annotate peak memory (subprocess RSS)")
         print("| clip | length | peak RSS MB |\n|---|---|---|")
         for clip, label in ((src, "1x"), (long, "8x")):
-            from formcheck.video import probe
+            from formcheck.media.video import probe
 
             mb = peak_rss_mb(
                 ["analyze", str(clip), "-e", a.exercise, "-o", str(d / "mem"), "--annotate", "--no-progress"]

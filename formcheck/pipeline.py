@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import AnalysisResult, Analyzer, FrameState
-from .landmarks import PoseFrame, PoseSeq
-from .recognise import EngineRun
-from .segment import Segment
-from .specs import ExerciseSpec
-from .video import VideoInfo, VideoWriter, iter_frames, prefetch, probe, scaled_size
+from .engine.analysis import AnalysisResult, Analyzer, FrameState
+from .engine.landmarks import PoseFrame, PoseSeq
+from .engine.recognise import EngineRun
+from .engine.segment import Segment
+from .engine.specs import ExerciseSpec
+from .media.video import VideoInfo, VideoWriter, iter_frames, prefetch, probe, scaled_size
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected)
 
@@ -40,7 +40,7 @@ class PoseOptions:
 
 
 def _near_side(world: np.ndarray) -> str:
-    from .views import body_yaw
+    from .engine.views import body_yaw
 
     y = body_yaw(world)
     return "right" if np.isfinite(y) and y < 0 else "left"
@@ -48,8 +48,8 @@ def _near_side(world: np.ndarray) -> str:
 
 def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """Yield ``(rgb, PoseFrame)`` for each analysed frame of ``path``."""
-    from .pose import PoseEstimator
-    from .silhouette import trace_frame
+    from .engine.silhouette import trace_frame
+    from .media.pose import PoseEstimator
 
     with PoseEstimator(opts.model_complexity, segmentation=segmentation, threads=opts.model_threads) as est:
         for t, rgb in prefetch(iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)):
@@ -67,7 +67,7 @@ def extract(
     info = probe(path)
     w, h = scaled_size(info.width, info.height, opts.max_side)
     t, xy, vis, world, back = [], [], [], [], []
-    from .silhouette import N_STATIONS
+    from .engine.silhouette import N_STATIONS
 
     for i, (_, f) in enumerate(pose_stream(path, opts, segmentation)):
         t.append(f.t_s)
@@ -110,7 +110,7 @@ class _AnnotateSink:
         import queue
         import threading
 
-        from .annotate import Annotator
+        from .media.annotate import Annotator
 
         self._size = size
         self._annotators = {spec.id: Annotator(spec, *size)}
@@ -140,7 +140,7 @@ class _AnnotateSink:
             raise self._error
         spec = spec or self._spec
         if spec.id not in self._annotators:
-            from .annotate import Annotator
+            from .media.annotate import Annotator
 
             self._annotators[spec.id] = Annotator(spec, *self._size)
         self._q.put((rgb, st, self._annotators[spec.id]))
@@ -181,7 +181,7 @@ def analyze_segments(
     """Split a recording into exercise segments and analyse each with its spec
     (a fresh engine per segment, times kept in the recording's seconds).
     ``runs``: every spec's engine over ``seq`` (``recognise.run_all``), if already run."""
-    from .segment import slice_seq, split
+    from .engine.segment import slice_seq, split
 
     out = []
     for seg in split(seq, specs, runs):

@@ -2,7 +2,7 @@
 
 import os
 
-from formcheck.batch import run_clip
+from formcheck.apps.batch import run_clip
 
 
 def crash_on_poison(job, out_dir, annotate, opts, progress=None):

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from formcheck.landmarks import N_LANDMARKS, PoseFrame, PoseSeq
-from formcheck.landmarks import Landmark as L
+from formcheck.engine.landmarks import N_LANDMARKS, PoseFrame, PoseSeq
+from formcheck.engine.landmarks import Landmark as L
 
 UPPER_ARM, FOREARM, THIGH, SHANK, TORSO = 0.30, 0.27, 0.42, 0.42, 0.50
 SHOULDER_HALF, HIP_HALF = 0.18, 0.10
@@ -25,7 +25,7 @@ SHOULDER_HALF, HIP_HALF = 0.18, 0.10
 
 @dataclass(frozen=True)
 class Pose:
-    yaw: float = 90.0  # body yaw (see formcheck.views): 90 = left side to camera
+    yaw: float = 90.0  # body yaw (see formcheck.engine.views): 90 = left side to camera
     torso: float = 40.0  # torso elevation above horizontal
     head_drop: float = 0.0  # neck droop below the torso line
     upper_arm: tuple[float, float] = (-90.0, 0.0)  # (elevation, azimuth)

@@ -40,9 +40,9 @@ def test_recorded_page_analyses_a_sample_clip():
 
 def test_recorded_page_reports_a_bad_upload_cleanly(tmp_path):
     # the page's error path: a file that is not a video
-    from formcheck.app_support import analyze_for_page
-    from formcheck.specs import get_spec
-    from formcheck.video import VideoError
+    from formcheck.apps.app_support import analyze_for_page
+    from formcheck.engine.specs import get_spec
+    from formcheck.media.video import VideoError
 
     bad = tmp_path / "x.mp4"
     bad.write_text("not a video")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck import batch as b
-from formcheck.cli import app
+from formcheck.apps import batch as b
+from formcheck.apps.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIP = ROOT / "sample_videos" / "seated_cable_row.mp4"

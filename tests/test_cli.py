@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli import app
+from formcheck.apps.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "landmarks"
@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path, args, words):
 
     seq = sequence([Pose()] * 20, drop=set(range(20)))
     seq.save(tmp_path / "nobody.npz")
-    from formcheck.video import VideoWriter
+    from formcheck.media.video import VideoWriter
 
     with VideoWriter(tmp_path / "blank.mp4", (160, 120), 10) as w:
         for i in range(10):
@@ -135,7 +135,7 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path, args, words):
 
 
 def test_heavy_model_without_its_file_says_what_to_do():
-    from formcheck.pose import ModelUnavailable, check_model
+    from formcheck.media.pose import ModelUnavailable, check_model
 
     assert check_model(1).name == "pose_landmark_full.tflite"
     with pytest.raises(ModelUnavailable, match="model_complexity=2 needs pose_landmark_heavy.tflite"):
@@ -160,7 +160,7 @@ def test_eval_on_the_sample_labels_with_stored_landmarks():
 
 
 def test_eval_metrics_arithmetic():
-    from formcheck.evaluate import ClipEval, summarise
+    from formcheck.results.evaluate import ClipEval, summarise
 
     clips = [
         ClipEval("a", "x", 10, 10, ["f1"], ["f1"]),

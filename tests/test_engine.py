@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from kinematics import Pose, reps, sequence
 
+from formcheck.engine.specs import get_spec
 from formcheck.pipeline import analyze_seq
-from formcheck.specs import get_spec
 
 SIDE, OBLIQUE, FRONT = 90.0, 45.0, 0.0
 
@@ -179,7 +179,7 @@ def test_dropouts_and_no_person_are_warned_and_survived():
 
 
 def test_person_partly_out_of_frame_is_warned():
-    from formcheck.landmarks import Landmark as L
+    from formcheck.engine.landmarks import Landmark as L
 
     seq = sequence(reps(ROW_BOTTOM, ROW_TOP, 3))
     # MediaPipe keeps guessing (with high visibility) points beyond the edge
@@ -207,7 +207,7 @@ def test_low_visibility_landmarks_do_not_count():
 
 def test_live_and_file_give_the_same_answer():
     """The engine is causal: feeding frames one by one equals the whole-clip result."""
-    from formcheck.analysis import Analyzer
+    from formcheck.engine.analysis import Analyzer
 
     seq = sequence(reps(ROW_BOTTOM, ROW_TOP, 3), jitter_px=1.0)
     spec = get_spec("bent_over_row")
@@ -328,8 +328,8 @@ def test_bird_dog_faults(fault, sides, kw):
 
 
 def test_bird_dog_report_has_holds_and_side_balance(tmp_path):
-    from formcheck.report import build_report
-    from formcheck.video import VideoInfo
+    from formcheck.media.video import VideoInfo
+    from formcheck.results.report import build_report
 
     res = _bird_run(["right", "left", "right"])
     rep = build_report(res, VideoInfo("x.mp4", 1280, 720, 30.0, res.frames, res.duration_s))
@@ -538,8 +538,8 @@ def test_side_twist_faults(fault, sides, kw):
 
 
 def test_side_twist_report_balance(tmp_path):
-    from formcheck.report import build_report
-    from formcheck.video import VideoInfo
+    from formcheck.media.video import VideoInfo
+    from formcheck.results.report import build_report
 
     res = _twists(["right", "left", "right"])
     rep = build_report(res, VideoInfo("x.mp4", 1280, 720, 30.0, res.frames, res.duration_s))

@@ -1,6 +1,6 @@
 import numpy as np
 
-from formcheck.filters import OneEuroFilter
+from formcheck.engine.filters import OneEuroFilter
 
 
 def test_constant_passes_through_and_jitter_is_reduced():

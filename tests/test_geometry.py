@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck import geometry as geo
+from formcheck.engine import geometry as geo
 
 coord = st.floats(-500, 500, allow_nan=False)
 pt2 = st.tuples(coord, coord).map(np.array)

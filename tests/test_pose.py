@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.pose import PoseEstimator
-from formcheck.video import iter_frames
+from formcheck.media.pose import PoseEstimator
+from formcheck.media.video import iter_frames
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated_cable_row.mp4"
 

@@ -5,9 +5,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli import app
-from formcheck.programme import PROGRAMME_DIR, load_programme, score
-from formcheck.specs import SpecError
+from formcheck.apps.cli import app
+from formcheck.engine.specs import SpecError
+from formcheck.results.programme import PROGRAMME_DIR, load_programme, score
 
 
 def test_the_guides_three_programmes_load():

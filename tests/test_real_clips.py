@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.landmarks import Landmark as L
-from formcheck.landmarks import PoseSeq
+from formcheck.engine.landmarks import Landmark as L
+from formcheck.engine.landmarks import PoseSeq
+from formcheck.engine.silhouette import back_curvature
+from formcheck.engine.specs import get_spec
+from formcheck.engine.views import body_yaw
 from formcheck.pipeline import analyze_seq
-from formcheck.silhouette import back_curvature
-from formcheck.specs import get_spec
-from formcheck.views import body_yaw
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
@@ -105,8 +105,8 @@ def test_real_model_end_to_end_matches_the_fixture(tmp_path):
     counted, the annotated video and reports are written."""
     from typer.testing import CliRunner
 
-    from formcheck.cli import app
-    from formcheck.video import probe
+    from formcheck.apps.cli import app
+    from formcheck.media.video import probe
 
     clip = SAMPLES / "seated_cable_row.mp4"
     r = CliRunner().invoke(
@@ -152,9 +152,9 @@ def test_upright_raises_are_not_bent_over_raises_from_any_view(view):
     """Seated, torso upright: the bent-over raise's start position never holds, so
     nothing is counted or flagged; the person is told to get into position. From the
     front the fine torso check is not judged, so a coarse any-view gate does it."""
-    from formcheck.analysis import Analyzer
-    from formcheck.recognise import recognise
-    from formcheck.specs import load_specs
+    from formcheck.engine.analysis import Analyzer
+    from formcheck.engine.recognise import recognise
+    from formcheck.engine.specs import load_specs
 
     seq = fixture(f"seated_lateral_raise_{view}")
     spec = get_spec("bent_over_lateral_raise")
@@ -170,7 +170,7 @@ def test_upright_raises_are_not_bent_over_raises_from_any_view(view):
 def _peaks(seq, spec, metric):
     from scipy.signal import find_peaks
 
-    from formcheck.analysis import Analyzer
+    from formcheck.engine.analysis import Analyzer
 
     an = Analyzer(spec, seq.width, seq.height)
     v = np.array([an.update(f).values[metric] for f in seq.frames()])
@@ -199,7 +199,7 @@ def test_arm_height_by_view_on_raises_to_shoulder_height(view):
 def test_front_view_raises_counted_without_the_bent_over_gate():
     """The same counter with the torso gate lifted counts the 4 complete front-view
     raises (not the partials at the clip's ends), at their labelled tops, all full."""
-    from formcheck.specs import Setup
+    from formcheck.engine.specs import Setup
 
     spec = get_spec("bent_over_lateral_raise")
     upright = spec.model_copy(update={"setup": Setup(min_duration_s=0.3)})

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from formcheck.cli import app
-from formcheck.landmarks import PoseSeq
-from formcheck.recognise import recognise
-from formcheck.specs import load_specs
+from formcheck.apps.cli import app
+from formcheck.engine.landmarks import PoseSeq
+from formcheck.engine.recognise import recognise
+from formcheck.engine.specs import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "landmarks"

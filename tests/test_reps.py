@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck.reps import RepCounter, State
-from formcheck.specs import Reps
+from formcheck.engine.reps import RepCounter, State
+from formcheck.engine.specs import Reps
 
 CFG = Reps(
     metric="elbow",

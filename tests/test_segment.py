@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli import app
-from formcheck.landmarks import PoseSeq
+from formcheck.apps.cli import app
+from formcheck.engine.landmarks import PoseSeq
+from formcheck.engine.segment import label_timeline, slice_seq, split
+from formcheck.engine.specs import get_spec, load_specs
 from formcheck.pipeline import analyze_segments, analyze_seq
-from formcheck.segment import label_timeline, slice_seq, split
-from formcheck.specs import get_spec, load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "landmarks"
@@ -116,8 +116,8 @@ def test_annotated_video_of_a_split_recording(tmp_path):
     """The two real clips joined into one small video; each segment drawn with its own spec."""
     from dataclasses import replace
 
+    from formcheck.media.video import VideoWriter, iter_frames, probe
     from formcheck.pipeline import annotate_segments
-    from formcheck.video import VideoWriter, iter_frames, probe
 
     side = 320
     video = tmp_path / "floor_routine.mp4"

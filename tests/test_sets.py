@@ -4,11 +4,11 @@ from dataclasses import replace
 
 from kinematics import Pose, reps, sequence
 
+from formcheck.engine.sets import group_sets
+from formcheck.engine.specs import get_spec
+from formcheck.media.video import VideoInfo
 from formcheck.pipeline import analyze_seq
-from formcheck.report import build_report
-from formcheck.sets import group_sets
-from formcheck.specs import get_spec
-from formcheck.video import VideoInfo
+from formcheck.results.report import build_report
 
 
 def test_group_sets_by_rest_gaps():

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.silhouette import N_STATIONS, SPAN, back_curvature, trace_back
+from formcheck.engine.silhouette import N_STATIONS, SPAN, back_curvature, trace_back
 
 HIP, SHOULDER = np.array([200.0, 420.0]), np.array([620.0, 300.0])  # bent forward, facing right
 LENGTH = float(np.hypot(*(SHOULDER - HIP)))

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from formcheck.cli import app
-from formcheck.specs import SPEC_DIR, SpecError, load_spec, load_specs
+from formcheck.apps.cli import app
+from formcheck.engine.specs import SPEC_DIR, SpecError, load_spec, load_specs
 
 FLAGSHIP = {
     "bent_over_row": {

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.video import VideoError, VideoWriter, iter_frames, probe, scaled_size
+from formcheck.media.video import VideoError, VideoWriter, iter_frames, probe, scaled_size
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIP = ROOT / "sample_videos" / "seated_cable_row.mp4"

@@ -7,7 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from formcheck.video import iter_frames
+from formcheck.media.video import iter_frames
 
 
 def letterbox(rgb: np.ndarray, w: int, h: int) -> np.ndarray:

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .analysis import Analyzer, FrameState
-from .annotate import Annotator
-from .landmarks import PoseFrame
-from .specs import ExerciseSpec
+from ..engine.analysis import Analyzer, FrameState
+from ..engine.landmarks import PoseFrame
+from ..engine.specs import ExerciseSpec
+from ..media.annotate import Annotator
 
 
 @dataclass
@@ -63,7 +63,7 @@ class LiveCoach:
         self._last_t: float | None = None
 
     def _start(self, w: int, h: int, model: bool = True) -> None:
-        from .pose import PoseEstimator
+        from ..media.pose import PoseEstimator
 
         if self._est is not None:
             self._est.close()
@@ -76,8 +76,8 @@ class LiveCoach:
 
     def process(self, t_s: float, rgb: np.ndarray) -> np.ndarray:
         """Analyse one frame and return it annotated (``(H, W, 3) uint8`` RGB)."""
-        from .pipeline import _near_side
-        from .silhouette import trace_frame
+        from ..engine.silhouette import trace_frame
+        from ..pipeline import _near_side
 
         with self._lock:
             h, w = rgb.shape[:2]

@@ -15,14 +15,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .specs import SpecError, format_errors, load_specs
+from ..engine.specs import SpecError, format_errors, load_specs
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-PROGRAMME_DIR = Path(__file__).resolve().parent.parent / "programmes"
+PROGRAMME_DIR = Path(__file__).resolve().parents[2] / "programmes"
 
 
 class _Strict(BaseModel):

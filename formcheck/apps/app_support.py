@@ -12,11 +12,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .analysis import FrameState
-from .pipeline import PoseOptions, analyze_video
-from .report import build_report, reps_csv
-from .specs import ExerciseSpec
-from .video import iter_frames
+from ..engine.analysis import FrameState
+from ..engine.specs import ExerciseSpec
+from ..media.video import iter_frames
+from ..pipeline import PoseOptions, analyze_video
+from ..results.report import build_report, reps_csv
 
 
 @dataclass

@@ -38,10 +38,10 @@ def _fail(msg: str, code: int = 2) -> None:
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    from .pipeline import NoPersonError
-    from .pose import ModelUnavailable
-    from .specs import SpecError
-    from .video import VideoError
+    from ..engine.specs import SpecError
+    from ..media.pose import ModelUnavailable
+    from ..media.video import VideoError
+    from ..pipeline import NoPersonError
 
     try:
         yield
@@ -87,8 +87,8 @@ THREADS_HELP = (
 
 
 def _pose_opts(model_complexity: int, max_side: int | None, max_fps: float | None, threads: int = 1):
-    from .pipeline import PoseOptions
-    from .pose import default_threads
+    from ..media.pose import default_threads
+    from ..pipeline import PoseOptions
 
     if threads < 0:
         raise UserError(f"--threads must be 0 (all cores) or more, got {threads}")
@@ -119,9 +119,9 @@ def analyze(
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Analyse one clip: <stem>.report.json, <stem>.reps.csv (and <stem>.annotated.mp4)."""
-    from .io_utils import safe_stem
-    from .report import build_report, write_outputs
-    from .specs import get_spec
+    from ..engine.specs import get_spec
+    from ..io_utils import safe_stem
+    from ..results.report import build_report, write_outputs
 
     with _user_errors():
         auto = exercise == "auto"
@@ -129,9 +129,9 @@ def analyze(
         stem = safe_stem(video.stem)
         recognition = None
         if video.suffix.lower() == ".npz":
-            from .landmarks import PoseSeq
-            from .pipeline import analyze_seq
-            from .video import VideoInfo
+            from ..engine.landmarks import PoseSeq
+            from ..media.video import VideoInfo
+            from ..pipeline import analyze_seq
 
             if not video.exists():
                 raise UserError(f"{video}: no such file")
@@ -150,9 +150,9 @@ def analyze(
             if res.frames_with_pose == 0:
                 raise UserError(f"{video}: no person found in any frame")
         else:
-            from .pipeline import analyze_seq as run_seq
-            from .pipeline import analyze_video, annotate_seq, extract
-            from .video import VIDEO_EXTENSIONS, VideoInfo, probe
+            from ..media.video import VIDEO_EXTENSIONS, VideoInfo, probe
+            from ..pipeline import analyze_seq as run_seq
+            from ..pipeline import analyze_video, annotate_seq, extract
 
             vinfo = probe(video)  # clear error before any work
             if video.suffix.lower() not in VIDEO_EXTENSIONS:
@@ -168,7 +168,7 @@ def analyze(
                     raise UserError(f"{video}: no person found in any of its {len(seq)} frames")
                 draw = None
                 if ann is not None:
-                    from .pipeline import annotate_segments
+                    from ..pipeline import annotate_segments
 
                     def draw(parts, seq=seq, ann=ann):
                         annotate_segments(video, seq, parts, ann, opts)
@@ -198,8 +198,8 @@ def analyze(
 
 def _engine_runs(seq, specs_dir):
     """The specs, and every spec's engine run once over ``seq`` (for --exercise auto)."""
-    from .recognise import run_all
-    from .specs import load_specs
+    from ..engine.recognise import run_all
+    from ..engine.specs import load_specs
 
     specs = load_specs(specs_dir)
     return specs, run_all(seq, specs)
@@ -209,8 +209,8 @@ def _segmented(seq, source: str, specs, runs, out_dir: Path, stem: str, draw) ->
     """--exercise auto on a recording with several exercises: one report per segment
     (<stem>.<k>-<exercise>.report.json / .reps.csv) and <stem>.segments.json.
     False (nothing written) when the recording holds one exercise or none."""
-    from .pipeline import analyze_segments
-    from .report import write_segment_outputs
+    from ..pipeline import analyze_segments
+    from ..results.report import write_segment_outputs
 
     parts = analyze_segments(seq, specs, runs)
     if len(parts) < 2:
@@ -230,7 +230,7 @@ def _segmented(seq, source: str, specs, runs, out_dir: Path, stem: str, draw) ->
 
 
 def _recognise(seq, specs, runs):
-    from .recognise import recognise
+    from ..engine.recognise import recognise
 
     best, conf, cands = recognise(seq, specs, runs)
     if best is None:
@@ -283,7 +283,7 @@ def extract(
     progress: bool = typer.Option(True),
 ) -> None:
     """Run the pose model once and save the landmarks, for re-analysis without the model."""
-    from .pipeline import extract as do_extract
+    from ..pipeline import extract as do_extract
 
     with _user_errors():
         if output.suffix != ".npz":
@@ -299,7 +299,7 @@ def extract(
 @app.command()
 def exercises(specs_dir: Path | None = typer.Option(None)) -> None:
     """List the exercise specs, one line each."""
-    from .specs import load_specs
+    from ..engine.specs import load_specs
 
     with _user_errors():
         specs = load_specs(specs_dir)
@@ -312,7 +312,7 @@ def validate_specs(
     directory: Path | None = typer.Argument(None, help="Spec folder (default: the shipped one)."),
 ) -> None:
     """Check every spec file; print each error with its file and field."""
-    from .specs import SpecError, load_specs
+    from ..engine.specs import SpecError, load_specs
 
     try:
         specs = load_specs(directory)
@@ -336,10 +336,10 @@ def eval_cmd(
     progress: bool = typer.Option(True),
 ) -> None:
     """Compare counts and faults with hand labels; print per clip and totals."""
-    from .evaluate import evaluate
-    from .landmarks import PoseSeq
-    from .pipeline import analyze_seq, analyze_video
-    from .specs import get_spec
+    from ..engine.landmarks import PoseSeq
+    from ..engine.specs import get_spec
+    from ..pipeline import analyze_seq, analyze_video
+    from ..results.evaluate import evaluate
 
     def run(path: Path, exercise: str) -> tuple[int, list[str]]:
         spec = get_spec(exercise)
@@ -351,7 +351,7 @@ def eval_cmd(
                 res, _ = analyze_video(path, spec, _pose_opts(1, max_side, max_fps), progress=cb)
         return len(res.reps), [f.id for f in res.faults]
 
-    from .evaluate import markdown_report
+    from ..results.evaluate import markdown_report
 
     with _user_errors():
         clips, summary = evaluate(labels, run)
@@ -436,7 +436,7 @@ def batch(
             raise UserError(str(e)) from None
         if not todo:
             raise UserError(f"{clips_dir}: no video files found")
-        from .specs import get_spec
+        from ..engine.specs import get_spec
 
         for ex in sorted({j.exercise for j in todo}):
             if ex != b.AUTO:
@@ -484,7 +484,7 @@ def batch(
 def _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, show) -> int:
     import threading
 
-    from .video import VideoError, probe
+    from ..media.video import VideoError, probe
 
     total_frames = 0
     expected = {}
@@ -580,9 +580,9 @@ def live(
     """Live coaching from a camera (or a file played in real time) in an OpenCV window."""
     import time
 
+    from ..engine.specs import get_spec
+    from ..media.video import iter_frames, probe
     from .live import CameraError, LatestFrame, LiveCoach, camera_frames, fmt_status, paced
-    from .specs import get_spec
-    from .video import iter_frames, probe
 
     with _user_errors():
         spec = get_spec(exercise)
@@ -646,7 +646,7 @@ def programme(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
 ) -> None:
     """Score a session against a programme: sets done, reps per set against the target, rest, faults."""
-    from .programme import load_programme, score
+    from ..results.programme import load_programme, score
 
     with _user_errors():
         prog = load_programme(programme_file)

@@ -160,7 +160,7 @@ class PoseSeq:
 
     def save(self, path: str | Path) -> None:
         """Write to ``.npz`` (atomically: temp file then rename)."""
-        from .io_utils import atomic_path
+        from ..io_utils import atomic_path
 
         arrays = dict(
             t_s=self.t_s,

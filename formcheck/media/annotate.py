@@ -12,9 +12,9 @@ import math
 import cv2
 import numpy as np
 
-from .analysis import FrameState
-from .landmarks import CONNECTIONS
-from .specs import ExerciseSpec
+from ..engine.analysis import FrameState
+from ..engine.landmarks import CONNECTIONS
+from ..engine.specs import ExerciseSpec
 
 GREEN = (60, 200, 90)
 RED = (230, 50, 50)

@@ -28,8 +28,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .io_utils import safe_stem, write_text_atomic
-from .video import VIDEO_EXTENSIONS
+from ..io_utils import safe_stem, write_text_atomic
+from ..media.video import VIDEO_EXTENSIONS
 
 STATUS_SUFFIX = ".status.json"
 #: The exercise id that asks for recognition (and splitting) per clip.
@@ -170,11 +170,11 @@ def is_finished(out: Path, job: ClipJob, annotate: bool) -> ClipResult | None:
 def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], progress: Any = None) -> ClipResult:
     """Analyse one clip and write its outputs; never raises for bad input."""
     os.environ.setdefault("GLOG_minloglevel", "2")
-    from .pipeline import NoPersonError, PoseOptions, analyze_video
-    from .pose import ModelUnavailable
-    from .report import build_report, write_outputs
-    from .specs import SpecError, get_spec
-    from .video import VideoError
+    from ..engine.specs import SpecError, get_spec
+    from ..media.pose import ModelUnavailable
+    from ..media.video import VideoError
+    from ..pipeline import NoPersonError, PoseOptions, analyze_video
+    from ..results.report import build_report, write_outputs
 
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -214,9 +214,9 @@ def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res
     (one segment for a one-exercise clip), each reported (``report.write_segment_outputs``)."""
     import numpy as np
 
-    from .pipeline import NoPersonError, analyze_segments, annotate_segments, extract
-    from .report import write_segment_outputs
-    from .specs import load_specs
+    from ..engine.specs import load_specs
+    from ..pipeline import NoPersonError, analyze_segments, annotate_segments, extract
+    from ..results.report import write_segment_outputs
 
     seq = extract(job.path, opts, segmentation=True, progress=cb)
     if not np.isfinite(seq.xy).any():

@@ -9,11 +9,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .analysis import AnalysisResult, _r
-from .io_utils import write_text_atomic
-from .sets import group_sets
-from .video import VideoInfo
+from .. import __version__
+from ..engine.analysis import AnalysisResult, _r
+from ..io_utils import write_text_atomic
+from ..engine.sets import group_sets
+from ..media.video import VideoInfo
 
 SCHEMA_VERSION = 1
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from .io_utils import atomic_path
+from ..io_utils import atomic_path
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"})
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .landmarks import N_LANDMARKS, PoseFrame
+from ..engine.landmarks import N_LANDMARKS, PoseFrame
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
 
