@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_CLIP ?= sample_videos/seated_cable_row.mp4
 DEMO_EXERCISE ?= seated_row
 
-.PHONY: setup demo test lint bench clean fixtures
+.PHONY: setup demo test lint bench clean fixtures model
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,3 +40,11 @@ fixtures: setup
 bench: setup
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_batch.py
+
+# Rebuild the shipped pose model from the mediapipe 0.10.21 wheel in its own pinned environment,
+# and check it against the committed sha256 (see formcheck/media/models/NOTICE).
+MODEL_DIR := formcheck/media/models
+model:
+	$(PY) -m venv .venv-model
+	.venv-model/bin/python -m pip install -q -r tools/model/requirements.txt
+	.venv-model/bin/python tools/model/build_pose_task.py $(MODEL_DIR)/pose_landmarker_full.task --check $(MODEL_DIR)/pose_landmarker_full.task.sha256

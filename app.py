@@ -29,6 +29,21 @@ def specs() -> dict[str, ExerciseSpec]:
     return load_specs()
 
 
+def model_setting() -> str | None:
+    """The pose model: the shipped one, or a .task file the user names (checked here)."""
+    from formcheck.media.pose import ModelUnavailable, check_model
+
+    with st.sidebar.expander("Settings"):
+        path = st.text_input("Pose model (.task file, empty = the shipped full model)", key="model_path").strip()
+    if not path:
+        return None
+    try:
+        return str(check_model(path))
+    except ModelUnavailable as e:
+        st.sidebar.error(str(e))
+        return None
+
+
 def sidebar() -> tuple[str, ExerciseSpec]:
     q = st.query_params
     modes = list(MODES)
@@ -47,7 +62,7 @@ def sidebar() -> tuple[str, ExerciseSpec]:
 
 
 # ----------------------------------------------------------------------- live
-def live_page(spec: ExerciseSpec) -> None:
+def live_page(spec: ExerciseSpec, model: str | None) -> None:
     import av
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -58,9 +73,9 @@ def live_page(spec: ExerciseSpec) -> None:
         f"Set the camera up first: {spec.view_advice}. Counting starts once you hold the start position with "
         "your whole body in view. Pick the camera with SELECT DEVICE, then START."
     )
-    key = f"coach:{spec.id}"
+    key = f"coach:{spec.id}" + (f":{model}" if model else "")
     if key not in st.session_state:  # one coach per browser session and exercise: tabs never share a count
-        st.session_state[key] = LiveCoach(spec)
+        st.session_state[key] = LiveCoach(spec, model=model)
     coach: LiveCoach = st.session_state[key]
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
@@ -119,7 +134,7 @@ def live_stats(coach) -> None:
 
 
 # ------------------------------------------------------------------- recorded
-def recorded_page(spec: ExerciseSpec) -> None:
+def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
     from formcheck.media.pose import ModelUnavailable
     from formcheck.media.video import VideoError
     from formcheck.pipeline import NoPersonError
@@ -149,7 +164,7 @@ def recorded_page(spec: ExerciseSpec) -> None:
                     bar.progress(min(done / max(total, 1), 1.0), text=f"Analysing... frame {done} of {total}")
 
             try:
-                res = analyze_for_page(path, spec, work, progress, name=name)
+                res = analyze_for_page(path, spec, work, progress, name=name, model=model)
             except (VideoError, NoPersonError, ModelUnavailable) as e:
                 bar.empty()
                 st.error(str(e).replace(str(path), name))
@@ -206,10 +221,11 @@ def show_results(spec: ExerciseSpec, name: str, res) -> None:
 def main() -> None:
     st.set_page_config(page_title="formcheck", layout="wide")
     mode, spec = sidebar()
+    model = model_setting()
     if mode == "live":
-        live_page(spec)
+        live_page(spec, model)
     else:
-        recorded_page(spec)
+        recorded_page(spec, model)
 
 
 main()

@@ -12,6 +12,7 @@ import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from .engine.segment import Segment
 from .engine.specs import ExerciseSpec
 from .media.video import VideoInfo, VideoWriter, iter_frames, prefetch, probe, scaled_size
 
+if TYPE_CHECKING:
+    from .media.pose import PoseEstimator
+
 Progress = Callable[[int, int], None]  # (frames done, frames expected)
 
 
@@ -31,12 +35,12 @@ class NoPersonError(Exception):
 
 @dataclass
 class PoseOptions:
-    model_complexity: int = 1
+    model: str | None = None  # a .task pose model (default: the shipped full model)
     max_side: int | None = None  # shrink frames before the model (speed option)
     max_fps: float | None = None  # analyse at most this many frames per second
     back: bool = True  # trace the back outline when the spec needs it
     decode_threads: int = 0  # 0 = FFmpeg decides; 1 when parallel workers share the cores
-    model_threads: int = 1  # pose-model inference threads; >1 only for a process alone on the machine
+    crowd: bool = True  # look for other people now and then, and keep following the exerciser
 
 
 def _near_side(world: np.ndarray) -> str:
@@ -46,17 +50,27 @@ def _near_side(world: np.ndarray) -> str:
     return "right" if np.isfinite(y) and y < 0 else "left"
 
 
+def pose_frame(est: PoseEstimator, t_s: float, rgb: np.ndarray) -> PoseFrame:
+    """One frame through the pose model, with the back outline traced when the
+    estimator makes a mask (the mask may be smaller than the frame: the outline
+    is traced at its size and returned in frame pixels)."""
+    from .engine.silhouette import trace_frame
+
+    frame, mask = est.process(t_s, rgb)
+    if mask is not None and frame.has_person:
+        s = mask.shape[1] / rgb.shape[1]
+        back = trace_frame(mask, frame.xy * s, frame.world, _near_side(frame.world))
+        frame.back = back / s if s != 1.0 else back
+    return frame
+
+
 def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """Yield ``(rgb, PoseFrame)`` for each analysed frame of ``path``."""
-    from .engine.silhouette import trace_frame
     from .media.pose import PoseEstimator
 
-    with PoseEstimator(opts.model_complexity, segmentation=segmentation, threads=opts.model_threads) as est:
+    with PoseEstimator(opts.model, segmentation=segmentation, crowd=opts.crowd) as est:
         for t, rgb in prefetch(iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)):
-            frame, mask = est.process(t, rgb)
-            if mask is not None and frame.has_person:
-                frame.back = trace_frame(mask, frame.xy, frame.world, _near_side(frame.world))
-            yield rgb, frame
+            yield rgb, pose_frame(est, t, rgb)
 
 
 def extract(
@@ -66,7 +80,7 @@ def extract(
     opts = opts or PoseOptions()
     info = probe(path)
     w, h = scaled_size(info.width, info.height, opts.max_side)
-    t, xy, vis, world, back = [], [], [], [], []
+    t, xy, vis, world, back, people = [], [], [], [], [], []
     from .engine.silhouette import N_STATIONS
 
     for i, (_, f) in enumerate(pose_stream(path, opts, segmentation)):
@@ -75,6 +89,7 @@ def extract(
         vis.append(f.vis)
         world.append(f.world)
         back.append(f.back if f.back is not None else np.full((N_STATIONS, 2), np.nan, np.float32))
+        people.append(f.people)
         if progress:
             progress(i + 1, info.frames)
     return PoseSeq(
@@ -87,6 +102,7 @@ def extract(
         info.fps,
         back=np.array(back) if segmentation else None,
         source=str(path),
+        people=np.array(people),
     )
 
 

@@ -19,6 +19,16 @@ def test_live_page_renders_with_its_controls():
     assert any("Camera" in i.value or "camera" in i.value for i in at.info)
 
 
+def test_a_bad_model_file_in_the_settings_is_a_message_not_a_crash(tmp_path):
+    bad = tmp_path / "mine.task"
+    bad.write_text("not a model")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="model_path").input(str(bad)).run()
+    assert not at.exception
+    assert any("not a MediaPipe .task model" in e.value for e in at.sidebar.error)
+    assert "coach:seated_row" in at.session_state  # the page goes on with the shipped model
+
+
 def test_recorded_page_analyses_a_sample_clip():
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["mode"] = "recorded"

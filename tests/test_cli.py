@@ -93,7 +93,7 @@ def test_faults_carry_rep_and_time(tmp_path):
         (["analyze", "{nobodyvideo}", "-e", "seated_row"], "no person found"),
         (["analyze", "{nobodyvideo}", "-e", "seated_row", "--annotate"], "no person found"),
         (["extract", "missing.mp4", "-o", "x.npz"], "no such file"),
-        (["analyze", "{clip}", "-e", "seated_row", "--model-complexity", "2"], "pose_landmark_heavy.tflite"),
+        (["analyze", "{clip}", "-e", "seated_row", "--model", "heavy.task"], "no such model file"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(tmp_path, args, words):
@@ -134,14 +134,16 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path, args, words):
     assert not out_dir.exists() or not any(out_dir.rglob("*"))  # no file written
 
 
-def test_heavy_model_without_its_file_says_what_to_do():
-    from formcheck.media.pose import ModelUnavailable, check_model
-
-    assert check_model(1).name == "pose_landmark_full.tflite"
-    with pytest.raises(ModelUnavailable, match="model_complexity=2 needs pose_landmark_heavy.tflite"):
-        check_model(2)
-    with pytest.raises(ModelUnavailable, match="must be 0, 1 or 2"):
-        check_model(5)
+def test_a_broken_model_file_is_one_error_line_before_any_work(tmp_path):
+    bad = tmp_path / "heavy.task"
+    bad.write_text("not a model")
+    clip = ROOT / "sample_videos" / "seated_cable_row.mp4"
+    r = runner.invoke(
+        app, ["analyze", str(clip), "-e", "seated_row", "--model", str(bad), "--out", str(tmp_path / "o")]
+    )
+    assert r.exit_code == 2
+    assert "not a MediaPipe .task model" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_eval_on_the_sample_labels_with_stored_landmarks():

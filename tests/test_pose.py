@@ -1,40 +1,102 @@
-"""The mediapipe adapter: thread setting and bad arguments (runs the real model)."""
+"""The mediapipe adapter: the shipped model, bad model files, the shrunk-frame mask,
+following the exerciser, and quiet start-up (runs the real model)."""
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
+import zipfile
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from formcheck.media.pose import PoseEstimator
+from formcheck.media.pose import DEFAULT_MODEL, ModelUnavailable, PoseEstimator, check_model
 from formcheck.media.video import iter_frames
 
-CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "seated_cable_row.mp4"
+ROOT = Path(__file__).resolve().parent.parent
+CLIP = ROOT / "sample_videos" / "seated_cable_row.mp4"
 
 
-@pytest.mark.model
-def test_more_inference_threads_give_the_same_landmarks_and_mask():
-    frames = list(islice(iter_frames(CLIP), 12))
-    out = {}
-    for threads in (1, 2):
-        with PoseEstimator(segmentation=True, threads=threads) as est:
-            out[threads] = [est.process(t, rgb) for t, rgb in frames]
-    for (f1, m1), (f2, m2) in zip(out[1], out[2], strict=True):
-        assert f1.has_person and f2.has_person
-        np.testing.assert_allclose(f1.xy, f2.xy, atol=0.5)  # px
-        np.testing.assert_allclose(f1.world, f2.world, atol=1e-3)  # m
-        assert m1 is not None and m2 is not None and m1.shape == m2.shape == frames[0][1].shape[:2]
-        assert np.mean(np.abs(m1 - m2)) < 1e-3
+def test_shipped_model_matches_its_recorded_sha256():
+    want = (DEFAULT_MODEL.parent / (DEFAULT_MODEL.name + ".sha256")).read_text().split()[0]
+    assert hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest() == want
+    assert check_model() == DEFAULT_MODEL
+    assert (DEFAULT_MODEL.parent / "LICENSE").read_text().lstrip().startswith("Apache License")
+    assert "mediapipe==0.10.21" in (DEFAULT_MODEL.parent / "NOTICE").read_text()
 
 
-def test_threads_must_be_positive():
-    with pytest.raises(ValueError, match="threads must be at least 1"):
-        PoseEstimator(threads=0)
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "no such model file"),
+        (b"not a zip", "not a MediaPipe .task model"),
+        ({"pose_detector.tflite": b"xxxxTFL3"}, "not a pose-landmarker bundle"),
+        ({"pose_detector.tflite": b"xxxxTFL3", "pose_landmarks_detector.tflite": b"garbage!"}, "not a TFLite model"),
+    ],
+)
+def test_a_missing_or_broken_model_is_one_clear_line(tmp_path, content, words):
+    p = tmp_path / "mine.task"
+    if isinstance(content, bytes):
+        p.write_bytes(content)
+    elif isinstance(content, dict):
+        with zipfile.ZipFile(p, "w") as z:
+            for name, data in content.items():
+                z.writestr(name, data)
+    with pytest.raises(ModelUnavailable, match=words) as e:
+        check_model(p)
+    assert "\n" not in str(e.value)
+
+
+def test_a_bundle_that_fails_to_load_in_mediapipe_is_a_clear_error(tmp_path):
+    p = tmp_path / "broken.task"
+    with zipfile.ZipFile(p, "w") as z:  # right names and magic, truncated models
+        for name in ("pose_detector.tflite", "pose_landmarks_detector.tflite"):
+            z.writestr(name, b"\x1c\x00\x00\x00TFL3" + b"\x00" * 64)
+    with pytest.raises(ModelUnavailable, match="does not load"):
+        with PoseEstimator(p):
+            pass
 
 
 def test_estimator_refuses_use_outside_its_block():
     est = PoseEstimator()
     with pytest.raises(RuntimeError, match="outside its with-block"):
         est.process(0.0, np.zeros((8, 8, 3), np.uint8))
+
+
+@pytest.mark.model
+def test_mask_on_a_shrunk_frame_keeps_the_landmarks_and_traces_the_same_back():
+    """With a mask the model sees a smaller frame; landmarks stay in full-frame pixels
+    and agree with the unshrunk run to within a few pixels."""
+    frames = list(islice(iter_frames(CLIP), 40))
+    with PoseEstimator(segmentation=False, crowd=False) as est:
+        plain = [est.process(t, rgb)[0] for t, rgb in frames]
+    with PoseEstimator(segmentation=True, crowd=False) as est:
+        masked = [est.process(t, rgb) for t, rgb in frames]
+    h, w = frames[0][1].shape[:2]
+    shrunk = [m.shape for _, m in masked[5:] if m is not None]
+    assert shrunk and all(s[1] < w and abs(s[0] / s[1] - h / w) < 0.01 for s in shrunk)
+    err = np.concatenate([np.linalg.norm(a.xy - b.xy, axis=1) for a, (b, _) in zip(plain, masked, strict=True)])
+    assert np.nanmedian(err) < 0.01 * np.hypot(w, h)
+
+
+@pytest.mark.model
+def test_timestamps_that_repeat_or_go_back_do_not_stop_the_tracker():
+    frames = list(islice(iter_frames(CLIP), 6))
+    with PoseEstimator() as est:
+        out = [est.process(t, rgb)[0] for t, rgb in frames]
+        again = est.process(frames[0][0], frames[0][1])[0]  # an earlier time: nudged forward
+    assert all(f.has_person for f in out) and again.has_person
+
+
+@pytest.mark.model
+def test_nothing_from_mediapipe_reaches_the_terminal():
+    code = (
+        "from itertools import islice; from formcheck.pipeline import PoseOptions, pose_stream;"
+        f"[None for _ in islice(pose_stream({str(CLIP)!r}, PoseOptions(), True), 5)]"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == "" and r.stdout.strip() == ""

@@ -31,7 +31,7 @@ class Analysis:
 
 
 def analyze_for_page(
-    path: Path, spec: ExerciseSpec, work_dir: Path, progress=None, name: str | None = None
+    path: Path, spec: ExerciseSpec, work_dir: Path, progress=None, name: str | None = None, model: str | None = None
 ) -> Analysis:
     """Run the engine on ``path`` writing into ``work_dir`` (the caller deletes it)."""
     rows: list[dict[str, float]] = []
@@ -40,7 +40,9 @@ def analyze_for_page(
         rows.append({"t_s": st.t_s, **st.values})
 
     ann = work_dir / "annotated.mp4"
-    res, info = analyze_video(path, spec, PoseOptions(), annotate_to=ann, progress=progress, on_state=on_state)
+    res, info = analyze_video(
+        path, spec, PoseOptions(model=model), annotate_to=ann, progress=progress, on_state=on_state
+    )
     report = build_report(res, info, name or path.name)
     thumbs = rep_thumbnails(ann, report["reps"])
     return Analysis(report, reps_csv(report), ann.read_bytes(), pd.DataFrame(rows), thumbs)

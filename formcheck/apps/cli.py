@@ -80,24 +80,16 @@ def _force_progress() -> bool:
     return os.environ.get("FORMCHECK_PROGRESS") == "1"
 
 
-THREADS_HELP = (
-    "Pose-model inference threads (0 = one per core). More than 1 is about 10% faster for a run"
-    " alone on the machine, but many times slower when other busy processes share the cores."
-)
+MODEL_HELP = "A MediaPipe pose-landmarker .task file (lite, full or heavy); default: the shipped full model."
 
 
-def _pose_opts(model_complexity: int, max_side: int | None, max_fps: float | None, threads: int = 1):
-    from ..media.pose import default_threads
+def _pose_opts(model: Path | None, max_side: int | None, max_fps: float | None):
+    from ..media.pose import check_model
     from ..pipeline import PoseOptions
 
-    if threads < 0:
-        raise UserError(f"--threads must be 0 (all cores) or more, got {threads}")
-    return PoseOptions(
-        model_complexity=model_complexity,
-        max_side=max_side,
-        max_fps=max_fps,
-        model_threads=threads or default_threads(),
-    )
+    if model is not None:
+        check_model(model)  # a clear error before any work
+    return PoseOptions(model=str(model) if model else None, max_side=max_side, max_fps=max_fps)
 
 
 @app.command()
@@ -113,8 +105,7 @@ def analyze(
     annotate: bool = typer.Option(False, "--annotate", help="Also write <stem>.annotated.mp4."),
     max_side: int | None = typer.Option(None, help="Shrink frames so the longer side is at most this (speed)."),
     max_fps: float | None = typer.Option(None, help="Analyse at most this many frames per second (speed)."),
-    model_complexity: int = typer.Option(1, help="BlazePose model: 1 (full, bundled); 0/2 need their model file."),
-    threads: int = typer.Option(1, help=THREADS_HELP),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     specs_dir: Path | None = typer.Option(None, help="Folder of exercise specs (default: the shipped ones)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
@@ -160,7 +151,7 @@ def analyze(
                     f"[yellow]note:[/] {video.suffix or 'no extension'} is not a usual video extension; trying anyway"
                 )
             ann = out_dir / f"{stem}.annotated.mp4" if annotate else None
-            opts = _pose_opts(model_complexity, max_side, max_fps, threads)
+            opts = _pose_opts(model, max_side, max_fps)
             if auto:  # one model pass, every spec's engine on the landmarks, then the winner's outputs
                 with _progress(f"extracting {video.name}", progress) as cb:
                     seq = extract(video, opts, segmentation=True, progress=cb)
@@ -277,8 +268,7 @@ def extract(
     output: Path = typer.Option(..., "-o", "--output", help="Landmarks file to write (.npz)."),
     max_side: int | None = typer.Option(None),
     max_fps: float | None = typer.Option(None),
-    model_complexity: int = typer.Option(1),
-    threads: int = typer.Option(1, help=THREADS_HELP),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     back: bool = typer.Option(True, help="Trace the back outline (needs the segmentation mask)."),
     progress: bool = typer.Option(True),
 ) -> None:
@@ -289,9 +279,7 @@ def extract(
         if output.suffix != ".npz":
             raise UserError("--output must end in .npz")
         with _progress(f"extracting {video.name}", progress) as cb:
-            seq = do_extract(
-                video, _pose_opts(model_complexity, max_side, max_fps, threads), segmentation=back, progress=cb
-            )
+            seq = do_extract(video, _pose_opts(model, max_side, max_fps), segmentation=back, progress=cb)
         seq.save(output)
     out.print(f"wrote {output} ({len(seq)} frames)", highlight=False)
 
@@ -333,6 +321,7 @@ def eval_cmd(
     ),
     max_side: int | None = typer.Option(None, help="As in analyze: measure the accuracy cost of shrinking frames."),
     max_fps: float | None = typer.Option(None, help="As in analyze: measure the accuracy cost of fewer frames."),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     progress: bool = typer.Option(True),
 ) -> None:
     """Compare counts and faults with hand labels; print per clip and totals."""
@@ -348,7 +337,7 @@ def eval_cmd(
             res = analyze_seq(PoseSeq.load(npz), spec)
         else:
             with _progress(f"{path.name}", progress) as cb:
-                res, _ = analyze_video(path, spec, _pose_opts(1, max_side, max_fps), progress=cb)
+                res, _ = analyze_video(path, spec, _pose_opts(model, max_side, max_fps), progress=cb)
         return len(res.reps), [f.id for f in res.faults]
 
     from ..results.evaluate import markdown_report
@@ -418,6 +407,7 @@ def batch(
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo every clip even if results exist."),
     max_side: int | None = typer.Option(None, help="Shrink frames so the longer side is at most this."),
     max_fps: float | None = typer.Option(None, help="Analyse at most this many frames per second."),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Analyse every clip in a folder; per-clip outputs plus summary.csv / summary.json."""
@@ -436,6 +426,10 @@ def batch(
             raise UserError(str(e)) from None
         if not todo:
             raise UserError(f"{clips_dir}: no video files found")
+        if model is not None:
+            from ..media.pose import check_model
+
+            check_model(model)
         from ..engine.specs import get_spec
 
         for ex in sorted({j.exercise for j in todo}):
@@ -462,11 +456,14 @@ def batch(
                     todo.remove(j)
             if done:
                 out.print(f"resuming: {len(done)} clips already finished, {len(todo)} to do", highlight=False)
-    # workers that share the cores decode single-threaded: the model is the work to spread.
-    # The model keeps mediapipe's one inference thread (XNNPACK's extra threads spin
-    # against the other workers: see pose._graph_config)
+    # workers that share the cores decode single-threaded: the model (one inference thread) is the work to spread
     workers = 1 if engine == "ray" else max(1, min(jobs, len(todo)))
-    opts = {"max_side": max_side, "max_fps": max_fps, "decode_threads": 1 if workers > 1 else 0}
+    opts = {
+        "max_side": max_side,
+        "max_fps": max_fps,
+        "decode_threads": 1 if workers > 1 else 0,
+        "model": str(model.resolve()) if model else None,
+    }
     results = list(done)
     code = _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, progress)
     paths = b.write_summary(out_dir, results)
@@ -576,6 +573,7 @@ def live(
     window: bool = typer.Option(True, help="Show the OpenCV window (q quits, n new set, r reset)."),
     max_seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
     back: bool = typer.Option(True, help="Trace the back outline (costs model time; needed for back_not_flat)."),
+    model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Live coaching from a camera (or a file played in real time) in an OpenCV window."""
     import time
@@ -586,6 +584,10 @@ def live(
 
     with _user_errors():
         spec = get_spec(exercise)
+        if model is not None:
+            from ..media.pose import check_model
+
+            check_model(model)
         if (
             window
             and sys.platform.startswith("linux")
@@ -607,7 +609,7 @@ def live(
                 yield from rest
 
             frames = with_first()
-    coach = LiveCoach(spec, back=back)
+    coach = LiveCoach(spec, back=back, model=str(model) if model else None)
     latest = LatestFrame(frames)
     cv2: Any = None
     if window:

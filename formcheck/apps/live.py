@@ -45,12 +45,12 @@ class LiveStatus:
 
 
 class LiveCoach:
-    def __init__(self, spec: ExerciseSpec, model_complexity: int = 1, back: bool = True) -> None:
+    def __init__(self, spec: ExerciseSpec, back: bool = True, model: str | None = None) -> None:
         self.spec = spec
-        self.model_complexity = model_complexity
+        self.model = model
         self.segmentation = back and spec.needs_mask
         self._lock = threading.Lock()
-        self._est: Any = None  # formcheck.pose.PoseEstimator, made on the first frame
+        self._est: Any = None  # formcheck.media.pose.PoseEstimator, made on the first frame
         self._an: Analyzer | None = None
         self._ann: Annotator | None = None
         self._size: tuple[int, int] | None = None
@@ -69,15 +69,14 @@ class LiveCoach:
             self._est.close()
             self._est = None
         if model:
-            self._est = PoseEstimator(self.model_complexity, segmentation=self.segmentation).__enter__()
+            self._est = PoseEstimator(self.model, segmentation=self.segmentation).__enter__()
         self._an = Analyzer(self.spec, w, h)
         self._ann = Annotator(self.spec, w, h)
         self._size = (w, h)
 
     def process(self, t_s: float, rgb: np.ndarray) -> np.ndarray:
         """Analyse one frame and return it annotated (``(H, W, 3) uint8`` RGB)."""
-        from ..engine.silhouette import trace_frame
-        from ..pipeline import _near_side
+        from ..pipeline import pose_frame
 
         with self._lock:
             h, w = rgb.shape[:2]
@@ -89,10 +88,7 @@ class LiveCoach:
             t = t_s + self._t_offset
             self._last_t = t
             assert self._est is not None and self._an is not None and self._ann is not None
-            frame, mask = self._est.process(t, rgb)
-            if mask is not None and frame.has_person:
-                frame.back = trace_frame(mask, frame.xy, frame.world, _near_side(frame.world))
-            st = self._step(frame)
+            st = self._step(pose_frame(self._est, t, rgb))
             out = self._ann.draw(rgb if rgb.flags.writeable else rgb.copy(), st)
             self._ann.text(
                 out,
@@ -226,7 +222,7 @@ def camera_frames(index: int) -> Iterator[tuple[float, np.ndarray]]:
     """Frames of a local camera as ``(t_s, rgb)``; raises :class:`CameraError` if absent."""
     import cv2
 
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # type: ignore[attr-defined]  # one line below says it
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # the one line below says it
     cap = cv2.VideoCapture(index)
     if not cap.isOpened():
         cap.release()

@@ -312,6 +312,10 @@ class Analyzer:
         world = self._f_world(t, frame.world)
         f = PoseFrame(t_s=t, xy=xy.astype(np.float32), vis=frame.vis, world=world.astype(np.float32), back=frame.back)
         flags: dict[str, str] = {"cut": "Cut or jump in the video: the rep in progress was dropped"} if cut else {}
+        if frame.people >= 2:
+            flags["more_people"] = (
+                f"{frame.people} people in view: following the one who stays biggest and most central"
+            )
         if not f.has_person:
             flags["no_person"] = "No person detected"
             self._warn.step(t, flags)

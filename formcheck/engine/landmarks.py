@@ -11,7 +11,9 @@ Conventions used across formcheck:
   container's timestamps, never the wall clock).
 * A frame with no person has NaN in ``xy``/``world`` and 0 in ``vis``.
 * ``back``: optional ``(T, K, 2) float32`` pixel points of the traced back
-  contour (see :mod:`formcheck.silhouette`), NaN where not traced.
+  contour (see :mod:`formcheck.engine.silhouette`), NaN where not traced.
+* ``people``: optional ``(T,) int16``: how many people the pose adapter saw in
+  view around each frame (0 = not looked; see :mod:`formcheck.engine.people`).
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ class PoseSeq:
     fps: float
     back: np.ndarray | None = None
     source: str = ""
+    people: np.ndarray | None = None
     meta: dict[str, float | int | str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -139,6 +142,9 @@ class PoseSeq:
         if self.back is not None:
             self.back = np.asarray(self.back, dtype=np.float32)
             _check("back", self.back, (n, None, 2))
+        if self.people is not None:
+            self.people = np.asarray(self.people, dtype=np.int16)
+            _check("people", self.people, (n,))
         if n > 1 and np.any(np.diff(self.t_s) <= 0):
             raise ValueError("t_s must be strictly increasing")
 
@@ -152,6 +158,7 @@ class PoseSeq:
             vis=self.vis[i],
             world=self.world[i],
             back=None if self.back is None else self.back[i],
+            people=0 if self.people is None else int(self.people[i]),
         )
 
     def frames(self):
@@ -173,9 +180,11 @@ class PoseSeq:
         )
         if self.back is not None:
             arrays["back"] = self.back
+        if self.people is not None:
+            arrays["people"] = self.people
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
+                np.savez_compressed(fh, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> PoseSeq:
@@ -193,6 +202,7 @@ class PoseSeq:
                     fps=float(z["fps"]),
                     back=z["back"] if "back" in z.files else None,
                     source=str(z["source"]) if "source" in z.files else "",
+                    people=z["people"] if "people" in z.files else None,
                 )
         except FileNotFoundError:
             raise ValueError(f"{path}: no such file") from None
@@ -202,18 +212,21 @@ class PoseSeq:
 
 @dataclass
 class PoseFrame:
-    """One frame's landmarks: ``xy (33, 2)`` px, ``vis (33,)``, ``world (33, 3)`` m."""
+    """One frame's landmarks: ``xy (33, 2)`` px, ``vis (33,)``, ``world (33, 3)`` m;
+    ``people``: how many people were in view (0 = not looked)."""
 
     t_s: float
     xy: np.ndarray
     vis: np.ndarray
     world: np.ndarray
     back: np.ndarray | None = None
+    people: int = 0
 
     @classmethod
-    def empty(cls, t_s: float) -> PoseFrame:
+    def empty(cls, t_s: float, people: int = 0) -> PoseFrame:
         return cls(
             t_s=t_s,
+            people=people,
             xy=np.full((N_LANDMARKS, 2), np.nan, np.float32),
             vis=np.zeros(N_LANDMARKS, np.float32),
             world=np.full((N_LANDMARKS, 3), np.nan, np.float32),

@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "exercise_specs"
+SPEC_DIR = Path(__file__).resolve().parents[1] / "exercise_specs"
 
 View = Literal["side_left", "side_right", "front", "back", "oblique"]
 ViewSpec = Literal["side", "side_left", "side_right", "front", "back", "oblique", "any"]

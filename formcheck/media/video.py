@@ -93,6 +93,8 @@ def iter_frames(
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Yield ``(t_s, rgb)`` frames of ``path``; the file is closed however the loop ends.
 
+    ``rgb`` is a C-contiguous ``(H, W, 3) uint8`` array.
+
     ``max_side`` shrinks frames in the decoder; ``max_fps`` skips frames so no
     two yielded frames are closer than ``1 / max_fps`` seconds; ``threads``
     caps FFmpeg's decoding threads (0 = automatic; batch workers sharing the
@@ -123,7 +125,10 @@ def iter_frames(
                 rgb: np.ndarray = frame.to_ndarray(format="rgb24", width=w, height=h)
                 rot = getattr(frame, "rotation", 0) or 0
                 if rot:
-                    rgb = np.ascontiguousarray(np.rot90(rgb, k=int(rot) // 90))
+                    rgb = np.rot90(rgb, k=int(rot) // 90)
+                # FFmpeg pads rows (1080 px wide: 3264 bytes, not 3240); the pose model's C API
+                # reads rows back to back, so hand on a packed copy (made here, on the decode thread)
+                rgb = np.ascontiguousarray(rgb)
                 last_t = t
                 n += 1
                 yield t, rgb

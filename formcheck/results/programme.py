@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PROGRAMME_DIR = Path(__file__).resolve().parents[2] / "programmes"
+PROGRAMME_DIR = Path(__file__).resolve().parents[1] / "programmes"
 
 
 class _Strict(BaseModel):
