@@ -69,7 +69,7 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Pat
 @pytest.mark.parametrize(
     "old,new,field,words",
     [
-        ("min_duration_s = 0.8", "min_duraton_s = 0.8", "reps.min_duraton_s", "unknown field"),
+        ("max_duration_s = 12.0", "max_duraton_s = 12.0", "reps.max_duraton_s", "unknown field"),
         ('kind = "lean"', 'kind = "leen"', "metrics.lean.kind", "Input should be"),
         (
             'points = ["shoulder", "hip", "knee"]',
@@ -78,7 +78,8 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Pat
             "unknown landmark 'hips'",
         ),
         ('below = -20.0\nunit = "deg"', 'below = -20.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
-        ("rest = 140.0", "rest = 90.0", "reps", "rest > count >= full"),
+        ("min_rom = 25.0", "min_rom = -5.0", "reps.min_rom", "greater than 0"),
+        ("min_rom = 25.0", "rest = 140.0", "reps", "unknown field"),
         ("min_s = 1.0", "min_s = -1.0", "faults[4].min_s", "greater than 0"),
         ('metric = "lean"\nbelow', 'metric = "leen"\nbelow', "faults[1] (leaning_back)", "unknown metric 'leen'"),
     ],
@@ -123,10 +124,10 @@ def test_validate_specs_command(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(app, ["validate-specs"])
     assert ok.exit_code == 0 and "specs OK" in ok.output
-    path = _broken(tmp_path, "min_duration_s = 0.8", "min_duraton_s = 0.8")
+    path = _broken(tmp_path, "max_duration_s = 12.0", "max_duraton_s = 12.0")
     bad = runner.invoke(app, ["validate-specs", str(path.parent)])
     assert bad.exit_code == 1
-    assert "reps.min_duraton_s: unknown field" in bad.output
+    assert "reps.max_duraton_s: unknown field" in bad.output
     assert "Traceback" not in bad.output
 
 

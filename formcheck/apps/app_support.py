@@ -142,7 +142,7 @@ def fault_timeline(report: dict) -> alt.Chart | alt.LayerChart:
 def metric_chart(
     series: pd.DataFrame, spec: ExerciseSpec, report: dict, metric: str | None = None
 ) -> alt.TopLevelMixin:
-    """The key angle over time with the spec's rep thresholds and rep boundaries."""
+    """The key angle over time with the full-range line, fault thresholds and rep spans."""
     metric = metric or spec.reps.metric
     m = spec.metrics[metric]
     data = series[["t_s", metric]].rename(columns={metric: "value"}).replace([np.inf, -np.inf], np.nan)
@@ -156,14 +156,8 @@ def metric_chart(
         )
     )
     layers: list[alt.Chart] = [line]
-    if metric == spec.reps.metric:
-        th = pd.DataFrame(
-            [
-                {"y": spec.reps.rest, "line": "rest"},
-                {"y": spec.reps.count, "line": "count"},
-                {"y": spec.reps.full, "line": "full range"},
-            ]
-        )
+    if metric == spec.reps.metric and spec.reps.full is not None:  # counting follows the person; full is coached
+        th = pd.DataFrame([{"y": spec.reps.full, "line": "full range"}])
         layers.append(
             alt.Chart(th)
             .mark_rule(strokeDash=[4, 4])

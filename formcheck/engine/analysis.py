@@ -42,6 +42,8 @@ CUE_HOLD_S = 2.0
 MIN_WARNING_S = 0.3
 WARNING_MERGE_S = 0.5
 WORKING_SIDE_MARGIN = 1.3  # the other arm must move this much more to take over
+GATE_WINDOW_S = 0.8  # the start position is judged on this much of the recent past
+START_WINDOW_S = 0.2  # conditions judged where a rep starts: on about that moment
 
 
 @dataclass
@@ -235,6 +237,7 @@ class Analyzer:
         self._views = ViewTracker()
         self.counter = RepCounter(spec.reps)
         self._gate_since: float | None = None
+        self._gate_values: dict[str, deque[tuple[float, float]]] = {}
         self._ready = False
         self._deb = {f.id: _Debounce(f.min_duration_s) for f in spec.faults if isinstance(f, ThresholdFault)}
         self._warn = _Ranges()
@@ -301,17 +304,17 @@ class Analyzer:
         self._frames += 1
         cut = self._cuts.step(frame)
         if cut:
-            # an edit: another shot, or the same person somewhere else. Nothing in
-            # progress carries over (no phantom rep made of two shots' halves).
+            # an edit: another shot, or the same person somewhere else. The smoothing
+            # and the view start again; the counter keeps going, so a rep that was
+            # lifted in one shot and lowered in the next still counts (it needs its
+            # whole rise and fall, so a jump at the cut alone cannot make one)
             self._f_xy.reset()
             self._f_world.reset()
             self._views = ViewTracker()
-            self.counter.reset()
-            self._gate_since, self._ready = None, False
         xy = self._f_xy(t, frame.xy)
         world = self._f_world(t, frame.world)
         f = PoseFrame(t_s=t, xy=xy.astype(np.float32), vis=frame.vis, world=world.astype(np.float32), back=frame.back)
-        flags: dict[str, str] = {"cut": "Cut or jump in the video: the rep in progress was dropped"} if cut else {}
+        flags: dict[str, str] = {"cut": "Cut or jump in the video (a new shot, or the tracker moved)"} if cut else {}
         if frame.people >= 2:
             flags["more_people"] = (
                 f"{frame.people} people in view: following the one who stays biggest and most central"
@@ -366,18 +369,26 @@ class Analyzer:
                     flags["back_not_traced"] = (
                         "Back outline not measurable (mask unclear, or arms/equipment over the back)"
                     )
-        self._warn.step(t, flags)
 
-        # setup gate
-        gate = all(
-            (c.metric not in judge)
-            or (
-                math.isfinite(values[c.metric])
-                and (c.min is None or values[c.metric] >= c.min)
-                and (c.max is None or values[c.metric] <= c.max)
-            )
-            for c in spec.setup.conditions
-        )
+        # setup gate: a condition whose landmarks are out of frame or unclear is not
+        # judged (people film upper-body exercises from the waist up), not failed
+        gate = start_ok = True
+        for c in spec.setup.conditions:
+            # through a rep: where the body is, not one frame's jitter; at its start: that moment
+            v = self._steady(c.metric, t, values[c.metric], GATE_WINDOW_S if c.at == "rep" else START_WINDOW_S)
+            if c.metric not in judge:
+                continue
+            if not math.isfinite(v):
+                flags[f"not_judged:{c.metric}"] = (
+                    f"Start position not checked on '{spec.metrics[c.metric].label or c.metric}': "
+                    "its body parts are out of frame or unclear"
+                )
+                continue
+            if not c.holds(v):
+                if c.at == "rep":
+                    gate = False
+                else:
+                    start_ok = False
         if gate:
             if self._gate_since is None:
                 self._gate_since = t
@@ -385,19 +396,37 @@ class Analyzer:
         else:
             self._gate_since = None
             self._ready = False
+        self._warn.step(t, flags)
         if not self._ready and guidance is None:
             guidance = "Get into the start position"
-        self._step_counter(t, values[spec.reps.metric], values, judge)
+        self._step_counter(t, values[spec.reps.metric], values, judge, gate, start_ok)
         self._step_faults(t, values, judge, lambda: where_on_back(back_shape(f, ctx)[1]) or None)
         return self._state(f, values, guidance, view=view, side=working if spec.unilateral else near)
 
-    def _step_counter(self, t: float, value: float, values: dict[str, float], judge: frozenset[str]) -> None:
+    def _steady(self, metric: str, t: float, v: float, window_s: float) -> float:
+        """The median of ``metric`` over the last ``window_s`` (its usable values)."""
+        win = self._gate_values.setdefault(f"{metric}:{window_s}", deque())
+        if math.isfinite(v):
+            win.append((t, v))
+        while win and win[0][0] < t - window_s:
+            win.popleft()
+        return float(np.median([x for _, x in win])) if win else math.nan
+
+    def _step_counter(
+        self,
+        t: float,
+        value: float,
+        values: dict[str, float],
+        judge: frozenset[str],
+        in_position: bool = False,
+        start_ok: bool = False,
+    ) -> None:
         if values:
             self._history.append((t, values, judge))
             horizon = self.spec.reps.max_duration_s + 2.0
             while self._history and t - self._history[0][0] > horizon:
                 self._history.popleft()
-        ev = self.counter.update(t, value, self._ready and bool(values))
+        ev = self.counter.update(t, value, in_position, start_ok)
         if ev is not None:
             self._on_rep(ev, [h for h in self._history if ev.start_s <= h[0] <= ev.end_s])
 
@@ -405,6 +434,8 @@ class Analyzer:
         st = self.counter.state
         if phase == "set":
             return self._ready
+        if not self._ready:  # out of the start position nothing is a rep of this exercise
+            return False
         if phase == "bottom":
             return st is State.REST
         if phase == "rep":
@@ -493,11 +524,19 @@ class Analyzer:
         if isinstance(fa, RepRangeFault):
             lo, hi = np.percentile(vals, [5, 95])
             return float(hi - lo)
-        start = float(np.median(vals[:3]))
-        near_peak = [v for t, v in pts if abs(t - ev.peak_s) <= 0.15]
+        # the rep's start is where the counted metric was most rested before it (its valley)
+        if fa.metric == self.spec.reps.metric:
+            start = ev.rest_value
+        else:
+            at_valley = [
+                v[fa.metric]
+                for t, v, j in self._history
+                if abs(t - ev.valley_s) <= 0.1 and fa.metric in j and math.isfinite(v[fa.metric])
+            ]
+            start = float(np.median(at_valley)) if at_valley else float(np.median(vals[:3]))
         if isinstance(fa, RepValueFault) and fa.at == "start":
-            # the counted metric's start is its most-rested value before the rep
-            return ev.rest_value if fa.metric == self.spec.reps.metric else start
+            return start
+        near_peak = [v for t, v in pts if abs(t - ev.peak_s) <= 0.15]
         if not near_peak:
             return None
         peak = float(np.median(near_peak))
@@ -559,6 +598,9 @@ class Analyzer:
 
     def result(self) -> AnalysisResult:
         """Everything so far. Closes open faults; call once at the end of a stream."""
+        ev = self.counter.flush()  # a counted rep still settling ends here
+        if ev is not None:
+            self._on_rep(ev, [h for h in self._history if ev.start_s <= h[0] <= ev.end_s])
         for fid, d in self._deb.items():
             ev = d.close()
             if ev is not None:

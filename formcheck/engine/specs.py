@@ -133,11 +133,19 @@ class Metric(_Strict):
 
 
 class Condition(_Strict):
+    """The start position: ``metric`` within ``[min, max]``, judged on every frame of a rep
+    (``at = "rep"``, the default) or where the rep starts (``at = "start"``: the most rested
+    moment before it, e.g. a pull-up starts hanging with the hands high above the shoulders)."""
+
     metric: str
     min: float | None = None
     max: float | None = None
+    at: Literal["rep", "start"] = "rep"
     unit: str
     reason: str
+
+    def holds(self, value: float) -> bool:
+        return not ((self.min is not None and value < self.min) or (self.max is not None and value > self.max))
 
     @model_validator(mode="after")
     def _bound(self) -> Condition:
@@ -147,28 +155,34 @@ class Condition(_Strict):
 
 
 class Setup(_Strict):
-    """The start position: reps are counted only while every condition holds."""
+    """The start position: a rep counts only where every condition holds (conditions whose
+    body parts are out of frame are not judged)."""
 
     conditions: tuple[Condition, ...] = ()
     min_duration_s: float = Field(0.3, ge=0)
 
 
 class Reps(_Strict):
-    """A rep: the metric leaves ``rest``, passes ``count`` and comes back past ``rest``."""
+    """How reps are counted (relative to the person's own range) and what a full rep is (absolute).
+
+    Counting (see :mod:`formcheck.engine.reps`): a rep is ``metric`` moving in
+    ``direction`` and back by at least ``min_rom`` and by a share of this set's
+    typical rep, found from the signal's turning points, so it follows each
+    person's range, view and camera. Coaching: a counted rep that does not
+    reach ``full`` (a value of the metric) or move ``full_rom`` (an amount) is
+    flagged by a ``partial_range`` fault.
+    """
 
     metric: str
     direction: Literal["increasing", "decreasing"]
-    rest: float
-    count: float
-    full: float
+    min_rom: float = Field(gt=0)  # the smallest movement (metric units) that is a rep at all
+    full: float | None = None  # coached: the value a full rep reaches
+    full_rom: float | None = Field(None, gt=0)  # coached: how far a full rep moves
     unit: str
-    min_duration_s: float = Field(0.6, gt=0)
+    min_duration_s: float = Field(0.4, gt=0)
     max_duration_s: float = Field(12.0, gt=0)
     hold_band: float = Field(8.0, gt=0)
     hold_target_s: float | None = Field(None, gt=0)  # a timed hold at the top: reported per rep as met / not met
-    # absolute: rest/count/full are values of the metric; rest: they are offsets from the
-    # person's own resting value (for measures that differ between people, like a shrug)
-    baseline: Literal["absolute", "rest"] = "absolute"
     max_gap_s: float = Field(0.5, gt=0)
     # the metric (side = "max") whose larger side at the rep's peak is the rep's side;
     # default: the rep metric itself when it has side = "max"
@@ -177,11 +191,6 @@ class Reps(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Reps:
-        seq = (self.rest, self.count, self.full)
-        ok = seq[0] < seq[1] <= seq[2] if self.direction == "increasing" else seq[0] > seq[1] >= seq[2]
-        if not ok:
-            cmp = "<" if self.direction == "increasing" else ">"
-            raise ValueError(f"direction '{self.direction}' needs rest {cmp} count {cmp}= full, got {seq}")
         if self.max_duration_s <= self.min_duration_s:
             raise ValueError("max_duration_s must exceed min_duration_s")
         return self
