@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -313,7 +314,9 @@ def validate_specs(
 
 @app.command("eval")
 def eval_cmd(
-    labels: Path = typer.Argument(..., help="CSV with columns path,exercise,reps,faults."),
+    labels: Path = typer.Argument(
+        ..., help="CSV with columns path,exercise,reps,faults (see formcheck.results.evaluate)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for machines."),
     markdown: bool = typer.Option(False, "--markdown", help="Print Markdown tables (for the README)."),
     landmarks: Path | None = typer.Option(
@@ -322,13 +325,28 @@ def eval_cmd(
     max_side: int | None = typer.Option(None, help="As in analyze: measure the accuracy cost of shrinking frames."),
     max_fps: float | None = typer.Option(None, help="As in analyze: measure the accuracy cost of fewer frames."),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
+    variants: str | None = typer.Option(
+        None,
+        "--variants",
+        help="Robustness suite: 'all' or a comma list of mirror, small, tilt+10, tilt-10, upper, trim, cut "
+        "(each clip remade and counted again with the real model).",
+    ),
+    work: Path = typer.Option(
+        Path("results/variants"), "--work", help="Where the robustness suite writes (and reuses) its clips."
+    ),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Robustness suite: clips counted in parallel."),
     progress: bool = typer.Option(True),
 ) -> None:
-    """Compare counts and faults with hand labels; print per clip and totals."""
+    """Compare counts and faults with hand labels; print per clip and totals (and the robustness suite)."""
     from ..engine.landmarks import PoseSeq
     from ..engine.specs import get_spec
     from ..pipeline import analyze_seq, analyze_video
-    from ..results.evaluate import evaluate
+    from ..results.evaluate import evaluate, markdown_report, read_labels
+
+    if variants is not None:
+        with _user_errors():
+            _eval_variants(read_labels(labels), variants, work, jobs, as_json, markdown, progress)
+        return
 
     def run(path: Path, exercise: str) -> tuple[int, list[str]]:
         spec = get_spec(exercise)
@@ -340,15 +358,16 @@ def eval_cmd(
                 res, _ = analyze_video(path, spec, _pose_opts(model, max_side, max_fps), progress=cb)
         return len(res.reps), [f.id for f in res.faults]
 
-    from ..results.evaluate import markdown_report
-
     with _user_errors():
         clips, summary = evaluate(labels, run)
     if as_json:
         out.print_json(
             json.dumps(
                 {
-                    "clips": [c.__dict__ | {"missed": c.missed, "unexpected": c.unexpected} for c in clips],
+                    "clips": [
+                        c.__dict__ | {"missed": c.missed, "unexpected": c.unexpected, "unjudged": c.unjudged}
+                        for c in clips
+                    ],
                     "summary": summary,
                 }
             )
@@ -356,12 +375,12 @@ def eval_cmd(
     elif markdown:
         print(markdown_report(clips, summary))
     else:
-        t = Table("clip", "exercise", "true", "counted", "faults expected", "found", "missed", "unexpected")
+        t = Table("clip", "exercise", "true", "counted", "faults expected", "found", "missed", "false alarms")
         for c in clips:
             t.add_row(
                 Path(c.path).name,
                 c.exercise,
-                str(c.true_reps),
+                str(c.true_reps) if c.lo == c.hi else f"{c.true_reps} ({c.lo}-{c.hi})",
                 "error" if c.counted is None else str(c.counted),
                 ", ".join(c.expected) or "-",
                 ", ".join(f for f in c.found if f in c.expected) or "-",
@@ -371,19 +390,53 @@ def eval_cmd(
         out.print(t)
         for c in clips:
             if c.error:
-                out.print(f"[red]error[/] {c.path}: {c.error}", highlight=False)
+                out.print(f"[red]error[/] {escape(c.path)}: {escape(c.error)}", highlight=False)
         s = summary
         out.print(
-            f"clips {s['evaluated']}/{s['clips']} | exact count {s['exact_count_rate']} | off by one {s['off_by_one_rate']} | "
+            f"clips {s['evaluated']}/{s['clips']} | exact count {s['exact_count_rate']} | within one {s['within_one_rate']} | "
             f"normalised count MAE {s['count_mae_normalised']}",
             highlight=False,
         )
-        ft = Table("fault", "precision", "recall", "tp", "fp", "fn")
+        ft = Table("fault", "labelled", "precision", "recall", "tp", "fp", "fn")
         for fid, m in s["faults"].items():
-            ft.add_row(fid, str(m["precision"]), str(m["recall"]), str(m["tp"]), str(m["fp"]), str(m["fn"]))
+            ft.add_row(
+                fid, str(m["labelled"]), str(m["precision"]), str(m["recall"]), str(m["tp"]), str(m["fp"]), str(m["fn"])
+            )
         out.print(ft)
     if summary["errors"]:
         raise typer.Exit(1)
+
+
+def _eval_variants(labels, which: str, work: Path, jobs: int, as_json: bool, markdown: bool, show: bool) -> None:
+    """``formcheck eval --variants``: the robustness suite (formcheck.results.variants)."""
+    from ..results.variants import VARIANTS, run_suite, summarise_runs
+
+    names = list(VARIANTS) if which.strip() == "all" else [v.strip() for v in which.split(",") if v.strip()]
+    with _progress("robustness suite", show) as cb:
+        rows = run_suite(labels, names, work, jobs=jobs, progress=cb)
+    summary = summarise_runs(rows)
+    if as_json:
+        out.print_json(json.dumps({"runs": rows, "summary": summary}))
+        return
+    head = "| variant | runs | exact | within one | errors |\n|---|---|---|---|---|"
+    lines = [f"| {k} | {v['runs']} | {v['exact']} | {v['within_one']} | {v['errors']} |" for k, v in summary.items()]
+    if markdown:
+        print("\n".join([head, *lines]))
+        return
+    t = Table("clip", "variant", "right count", "counted")
+    for r in rows:
+        right = str(r["lo"]) if r["lo"] == r["hi"] else f"{r['lo']}-{r['hi']}"
+        got = "error" if r["counted"] is None else str(r["counted"])
+        ok = r["counted"] is not None and r["lo"] - 1 <= r["counted"] <= r["hi"] + 1
+        t.add_row(escape(Path(r["path"]).name), r["variant"], right, got if ok else f"[red]{got}[/]")
+    out.print(t)
+    st = Table("variant / class", "runs", "exact", "within one", "errors")
+    for k, v in summary.items():
+        st.add_row(k, str(v["runs"]), str(v["exact"]), str(v["within_one"]), str(v["errors"]))
+    out.print(st)
+    for r in rows:
+        if r.get("error"):
+            out.print(f"[red]error[/] {escape(r['path'])} ({r['variant']}): {escape(r['error'])}", highlight=False)
 
 
 @app.command()

@@ -16,6 +16,7 @@ the rep's own samples.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -256,6 +257,7 @@ class Analyzer:
         self._cue: tuple[str, float] | None = None
         self._wrist_track: dict[str, list[float]] = {"left": [], "right": []}
         self._working = "left"
+        self._side_frames = 0
         self._needed = np.array(sorted(spec_landmarks(spec)), dtype=int)
         self._judge_by_view: dict[str, frozenset[str]] = {}
         self._cuts = CutDetector()
@@ -286,6 +288,9 @@ class Analyzer:
             lo, hi = np.percentile(tr, [5, 95])
             return float(hi - lo)
 
+        self._side_frames += 1
+        if self._side_frames % 5:  # the wrists' ranges change slowly: judged every fifth frame
+            return self._working
         cur, other = self._working, "right" if self._working == "left" else "left"
         s_cur, s_other = spread(cur), spread(other)
         if s_other > WORKING_SIDE_MARGIN * s_cur and s_other > 0.05:
@@ -410,7 +415,7 @@ class Analyzer:
             win.append((t, v))
         while win and win[0][0] < t - window_s:
             win.popleft()
-        return float(np.median([x for _, x in win])) if win else math.nan
+        return statistics.median(x for _, x in win) if win else math.nan
 
     def _step_counter(
         self,

@@ -128,7 +128,7 @@ def metric_value(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> float:
     vals = list(per_side.values())
     if not vals:
         return float("nan")
-    return float(max(vals)) if metric.side == "max" else float(np.mean(vals))
+    return float(max(vals)) if metric.side == "max" else float(sum(vals) / len(vals))
 
 
 def side_values(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> dict[str, float]:
