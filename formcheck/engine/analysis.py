@@ -603,9 +603,9 @@ class Analyzer:
 
     def result(self) -> AnalysisResult:
         """Everything so far. Closes open faults; call once at the end of a stream."""
-        ev = self.counter.flush()  # a counted rep still settling ends here
-        if ev is not None:
-            self._on_rep(ev, [h for h in self._history if ev.start_s <= h[0] <= ev.end_s])
+        last = self.counter.flush()  # a counted rep still settling ends here
+        if last is not None:
+            self._on_rep(last, [h for h in self._history if last.start_s <= h[0] <= last.end_s])
         for fid, d in self._deb.items():
             ev = d.close()
             if ev is not None:
