@@ -76,6 +76,9 @@ def _one(kind: str, pts: list[np.ndarray], p: np.ndarray) -> float:
     if kind == "distance":
         tl = _torso_len(p)
         return float(geo.distance(*pts) / tl) if tl > 0 else float("nan")
+    if kind == "distance_shoulders":
+        sw = float(geo.distance(p[Landmark.LEFT_SHOULDER], p[Landmark.RIGHT_SHOULDER]))
+        return float(geo.distance(*pts) / sw) if sw > 0 else float("nan")
     if kind == "lean":
         f = geo.forward_dir(p[Landmark.LEFT_SHOULDER], p[Landmark.RIGHT_SHOULDER])
         return float(geo.lean(pts[0], pts[1], f))
@@ -84,7 +87,7 @@ def _one(kind: str, pts: list[np.ndarray], p: np.ndarray) -> float:
     raise ValueError(f"unknown metric kind {kind}")  # pragma: no cover (validated in specs)
 
 
-_NEEDS_SHOULDERS = {"lean", "arm_lateral"}
+_NEEDS_SHOULDERS = {"lean", "arm_lateral", "distance_shoulders"}
 _NEEDS_TORSO = {"distance"}
 _TORSO = (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
 
@@ -140,14 +143,15 @@ def side_values(metric: Metric, frame: PoseFrame, ctx: FrameContext) -> dict[str
     vals: dict[str, float] = {}
     for side in _sides(metric, ctx):
         idx = [resolve(part, side) for part in metric.points]
+        kind = "distance_shoulders" if metric.kind == "distance" and metric.per == "shoulders" else metric.kind
         extra: tuple[Landmark, ...] = ()
-        if metric.kind in _NEEDS_SHOULDERS:
+        if kind in _NEEDS_SHOULDERS:
             extra = _TORSO[:2]
-        elif metric.kind in _NEEDS_TORSO:
+        elif kind in _NEEDS_TORSO:
             extra = _TORSO
         if not all(ctx.usable[i] for i in (*idx, *extra)):
             continue
-        vals[side] = _one(metric.kind, [p[i] for i in idx], p)
+        vals[side] = _one(kind, [p[i] for i in idx], p)
     return vals
 
 
@@ -167,6 +171,8 @@ def spec_landmarks(spec: ExerciseSpec, sides: tuple[str, ...] = ("left", "right"
     for m in spec.metrics.values():
         for s in sides:
             out.update(resolve(p, s) for p in m.points)
-        if m.kind in _NEEDS_SHOULDERS | _NEEDS_TORSO or m.kind in ("back_curvature", "twist"):
+        if m.kind == "distance" and m.per == "shoulders" or m.kind in _NEEDS_SHOULDERS:
+            out.update(_TORSO[:2])
+        elif m.kind in _NEEDS_TORSO or m.kind in ("back_curvature", "twist"):
             out.update(_TORSO)
     return frozenset(out)

@@ -99,6 +99,9 @@ class Metric(_Strict):
     # max: the larger side (the raised limb); diff: |left - right| (symmetry)
     side: Literal["auto", "working", "left", "right", "both", "max", "diff"] = "auto"
     views: tuple[ViewSpec, ...] = ("any",)
+    # distance only: divided by the torso (shoulders to hips) or by the shoulder width,
+    # which stays in view when a clip is framed from the waist up
+    per: Literal["torso", "shoulders"] = "torso"
     label: str = ""
     unit: str
 
@@ -116,8 +119,10 @@ class Metric(_Strict):
         want = METRIC_POINTS[self.kind]
         if len(self.points) != want:
             raise ValueError(f"kind '{self.kind}' takes {want} points, got {len(self.points)}")
-        if self.unit != METRIC_UNITS[self.kind]:
-            raise ValueError(f"kind '{self.kind}' is measured in '{METRIC_UNITS[self.kind]}', not '{self.unit}'")
+        if self.unit != self.expected_unit:
+            raise ValueError(f"kind '{self.kind}' is measured in '{self.expected_unit}', not '{self.unit}'")
+        if self.per != "torso" and self.kind != "distance":
+            raise ValueError("per applies to kind 'distance' only")
         if self.kind in WORLD_ONLY and self.space != "world":
             raise ValueError(f"kind '{self.kind}' needs space = \"world\"")
         if self.kind == "twist" and self.side not in ("max", "left", "right"):
@@ -126,6 +131,10 @@ class Metric(_Strict):
                 " (the turn toward that side, negative the other way)"
             )
         return self
+
+    @property
+    def expected_unit(self) -> str:
+        return "shoulder_widths" if self.kind == "distance" and self.per == "shoulders" else METRIC_UNITS[self.kind]
 
     @property
     def valid_views(self) -> frozenset[str]:
