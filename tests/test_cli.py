@@ -152,9 +152,9 @@ def test_eval_on_the_sample_labels_with_stored_landmarks():
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     s = data["summary"]
-    truth = {row["path"]: int(row["reps"]) for row in csv.DictReader(open(labels))}
+    truth = {row["path"]: (int(row["reps"]), int(row["tolerance"])) for row in csv.DictReader(open(labels))}
     counted = {Path(c["path"]).name: c["counted"] for c in data["clips"]}
-    exact = sum(counted[p] == n for p, n in truth.items()) / len(truth)
+    exact = sum(abs(counted[p] - n) <= tol for p, (n, tol) in truth.items()) / len(truth)
     assert s["exact_count_rate"] == pytest.approx(exact, abs=1e-3)
     assert s["clips"] == len(truth) and s["errors"] == 0
     for m in s["faults"].values():
@@ -167,13 +167,16 @@ def test_eval_metrics_arithmetic():
     clips = [
         ClipEval("a", "x", 10, 10, ["f1"], ["f1"]),
         ClipEval("b", "x", 10, 9, ["f1"], []),
-        ClipEval("c", "x", 4, 6, [], ["f1", "f2"]),
+        ClipEval("c", "x", 4, 6, [], ["f1", "f2"], not_faults=["f1"]),  # f2: neither expected nor absent
         ClipEval("d", "x", 3, None, [], [], error="boom"),
+        ClipEval("e", "x", 3, 4, [], [], reps_lo=2, reps_hi=4),  # a cut rep makes 2-4 right
     ]
     s = summarise(clips)
-    assert s["evaluated"] == 3 and s["errors"] == 1
-    assert s["exact_count_rate"] == pytest.approx(1 / 3, abs=1e-3)
-    assert s["off_by_one_rate"] == pytest.approx(1 / 3, abs=1e-3)
-    assert s["count_mae_normalised"] == pytest.approx((0 + 0.1 + 0.5) / 3, abs=1e-3)
-    assert s["faults"]["f1"] == {"tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5}
-    assert s["faults"]["f2"]["precision"] == 0.0 and s["faults"]["f2"]["recall"] is None
+    assert s["evaluated"] == 4 and s["errors"] == 1
+    assert s["exact_count_rate"] == pytest.approx(2 / 4, abs=1e-3)
+    assert s["within_one_rate"] == pytest.approx(3 / 4, abs=1e-3)
+    assert s["off_by_one_rate"] == pytest.approx(1 / 4, abs=1e-3)
+    assert s["count_mae_normalised"] == pytest.approx((0 + 0.1 + 0.5 + 0) / 4, abs=1e-3)
+    assert s["faults"]["f1"] == {"labelled": 2, "tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5}
+    assert s["faults"]["f2"]["precision"] is None and s["faults"]["f2"]["fp"] == 0  # not judged: no false alarm
+    assert clips[2].unexpected == ["f1"] and clips[2].unjudged == ["f2"]

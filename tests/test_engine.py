@@ -126,7 +126,7 @@ def test_seated_row_good_reps_with_hold():
     "fault,bottom,top,hold,yaw",
     [
         ("no_hold", {}, {}, 0.0, SIDE),
-        ("leaning_back", {}, {"torso": 112}, 1.5, SIDE),
+        ("leaning_back", {}, {"torso": 120}, 1.5, SIDE),  # 30 deg back at the finish
         ("leaning_forward_too_far", {"torso": 45}, {"torso": 80}, 1.5, SIDE),
         ("elbows_flared", {}, {"upper_arm": (-10.0, 120.0), "forearm": (0.0, 0.0)}, 1.5, OBLIQUE),
         ("partial_range", {}, {"upper_arm": (-62.0, 180.0), "forearm": (-45.0, 0.0)}, 1.5, SIDE),
@@ -247,13 +247,15 @@ BRIDGE_UP = {"torso": 215, "thigh": (35.0, 0.0), "shank": (-55.0, 0.0)}  # strai
         ("hips_too_low", {"torso": 205, "thigh": (52.0, 0.0), "shank": (-38.0, 0.0)}, 5.0),
         ("over_arched", {"torso": 232, "thigh": (5.0, 0.0), "shank": (-75.0, 0.0)}, 5.0),
         ("knees_not_90", {"shank": (-15.0, 0.0)}, 5.0),
-        ("partial_range", {"torso": 198, "thigh": (40.0, 0.0), "shank": (-50.0, 0.0)}, 5.0),
+        ("partial_range", {"torso": 194, "thigh": (40.0, 0.0), "shank": (-50.0, 0.0)}, 5.0),
     ],
 )
 def test_hip_raise(fault, top, hold):
     res = run("hip_raise", BRIDGE_DOWN, replace(BRIDGE_DOWN, **{**BRIDGE_UP, **top}), n=3, hold_s=hold)
     assert len(res.reps) == 3
-    assert fault_ids(res) == ({fault} if fault else set())
+    # a lift well short of the line is also short of the straight line itself
+    also = {"hips_too_low"} if fault == "partial_range" else set()
+    assert fault_ids(res) == ({fault} | also if fault else set())
     if fault is None:
         assert all(r.hold_s >= 4.5 for r in res.reps)
 
@@ -346,7 +348,7 @@ CHIN_OVER = {"upper_arm": (-60.0, 90.0), "forearm": (40.0, 90.0)}  # elbow ~80, 
     "fault,bottom,top",
     [
         (None, {}, {}),
-        ("no_full_extension", {"upper_arm": (75.0, 90.0), "forearm": (105.0, 90.0)}, {}),
+        ("no_full_extension", {"upper_arm": (60.0, 90.0), "forearm": (120.0, 90.0)}, {}),  # elbows ~120 at the bottom
         ("chin_below_bar", {}, {"forearm": (80.0, 90.0)}),
         ("kipping", {}, {"thigh": (-30.0, 0.0), "shank": (-60.0, 0.0)}),  # the hips swing ~50 deg
     ],

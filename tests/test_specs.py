@@ -77,7 +77,7 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Pat
             "metrics.hip.points",
             "unknown landmark 'hips'",
         ),
-        ('below = -20.0\nunit = "deg"', 'below = -20.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
+        ('below = -25.0\nunit = "deg"', 'below = -25.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
         ("min_rom = 25.0", "min_rom = -5.0", "reps.min_rom", "greater than 0"),
         ("min_rom = 25.0", "rest = 140.0", "reps", "unknown field"),
         ("min_s = 1.0", "min_s = -1.0", "faults[4].min_s", "greater than 0"),

@@ -45,6 +45,7 @@ WARNING_MERGE_S = 0.5
 WORKING_SIDE_MARGIN = 1.3  # the other arm must move this much more to take over
 GATE_WINDOW_S = 0.8  # the start position is judged on this much of the recent past
 START_WINDOW_S = 0.2  # conditions judged where a rep starts: on about that moment
+LEAD_IN_S = 1.0  # a rep's start position is judged on this much before it leaves its valley
 
 
 @dataclass
@@ -475,10 +476,7 @@ class Analyzer:
             raised = [s for t, s in self._moving_side if t <= ev.peak_s and s is not None]
             side = raised[-1] if raised else "unknown"
         if not ev.counted:
-            for fa in spec.faults:
-                if isinstance(fa, PartialRangeFault) and fa.judged_in(self._views.view):
-                    self._add_rep_fault(fa.id, fa.message, fa.severity, ev, None, ev.peak_value)
-            return
+            return  # an attempt that fell back: not a rep, and on its own not a fault either
         idx = ev.index
         assert idx is not None
         metrics: dict[str, dict[str, float | None]] = {}
@@ -540,7 +538,20 @@ class Analyzer:
             ]
             start = float(np.median(at_valley)) if at_valley else float(np.median(vals[:3]))
         if isinstance(fa, RepValueFault) and fa.at == "start":
-            return start
+            if fa.metric == self.spec.reps.metric:
+                return start
+            # at the start: the best the person reached between the previous rep and this one
+            # (did the arms straighten at the bottom at all), robust to a one-frame spike
+            prev_end = self._reps[-2].end_s if len(self._reps) >= 2 else -math.inf
+            t0 = max(ev.valley_s - LEAD_IN_S, prev_end)
+            lead = [
+                v[fa.metric]
+                for t, v, j in self._history
+                if t0 <= t <= ev.start_s + 0.1 and fa.metric in j and math.isfinite(v[fa.metric])
+            ]
+            if not lead:
+                return start
+            return float(np.percentile(lead, 90 if fa.below is not None else 10))
         near_peak = [v for t, v in pts if abs(t - ev.peak_s) <= 0.15]
         if not near_peak:
             return None

@@ -17,8 +17,10 @@ back, each at least ``A``:
 * A peak is confirmed when the signal has fallen ``A`` below it: the rep is
   counted then. The rep *ends* where the fall settles (the next valley), and
   its record (:class:`RepEvent`) is emitted then. At the end of the stream a
-  last rep lowered at least :data:`END_RETURN` of ``A`` counts too (a clip
-  that stops during the lowering).
+  last rep lowered at least :data:`END_RETURN` of its rise counts too (a clip
+  that stops late in the lowering).
+* A clip that starts a moment before (or during) the first rep keeps that
+  rep: its first frame is a valley like any other.
 * Slow drift (a view that changes, a lifter who creeps back) never makes a
   rep: only excursions of ``A`` both ways do.
 
@@ -56,8 +58,8 @@ MEDIAN_S = 0.2  # the glitch filter's window: removes spikes of up to a tenth of
 SETTLE_S = 0.3  # after the fall, no new low for this long: the rep has ended
 NEAR = 0.15  # of the amplitude: back "at" the valley (a rep in progress ends, an attempt is over)
 START_NEAR = 0.05  # of the amplitude: a rep starts when the signal leaves this close to its valley
-END_NEAR = 0.1  # of the amplitude: and ends when the lowering comes this close to its lowest point
-END_RETURN = 0.5  # of A: at the end of the stream, a last rep lowered this far counts
+END_NEAR = 0.15  # of the amplitude: and ends when the lowering comes this close to its lowest point
+END_RETURN = 0.5  # of its rise: at the end of the stream, a last rep lowered this far counts
 READY_SHARE = 0.5  # of a rep's frames: the start position must hold this much of the rep
 
 
@@ -310,13 +312,14 @@ class RepCounter:
 
     def flush(self) -> RepEvent | None:
         """End of the stream: a counted rep still falling ends where the signal was lowest,
-        and a last rep that rose ``A`` and was lowered at least :data:`END_RETURN` of it
-        (the clip stops during the lowering) counts."""
+        and a last rep that rose ``A`` and was lowered at least :data:`END_RETURN` of that
+        rise (the clip stops late in the lowering) counts."""
         ev = self._close_pending()
         if ev is not None or self._valley is None or self._high is None or not self._trace:
             return ev
         a, last = self.threshold, self._trace[-1]
-        if self._high.s - self._valley.s >= a and self._high.s - last.s >= END_RETURN * a:
+        rise = self._high.s - self._valley.s
+        if rise >= a and self._high.s - last.s >= END_RETURN * rise:
             self._confirm(last)
             return self._close_pending()
         return None
