@@ -397,10 +397,11 @@ def eval_cmd(
             f"normalised count MAE {s['count_mae_normalised']}",
             highlight=False,
         )
-        ft = Table("fault", "labelled", "precision", "recall", "tp", "fp", "fn")
+        ft = Table("fault", "visible in", "absent in", "found", "false alarms", "missed", "precision", "recall")
         for fid, m in s["faults"].items():
             ft.add_row(
-                fid, str(m["labelled"]), str(m["precision"]), str(m["recall"]), str(m["tp"]), str(m["fp"]), str(m["fn"])
+                fid,
+                *(str(m[k]) for k in ("labelled", "absent", "tp", "fp", "fn", "precision", "recall")),
             )
         out.print(ft)
     if summary["errors"]:

@@ -129,7 +129,7 @@ def summarise(clips: list[ClipEval]) -> dict:
     exact = sum(e == 0 for e in errs)
     within1 = sum(e <= 1 for e in errs)
     nmae = sum(e / max(c.true_reps, 1) for e, c in zip(errs, ok, strict=True)) / n if n else None
-    ids = sorted({f for c in ok for f in [*c.expected, *c.not_faults, *c.found]})
+    ids = sorted({f for c in ok for f in [*c.expected, *c.not_faults]})  # only labelled faults can be judged
     per_fault = {}
     for fid in ids:
         tp = sum(fid in c.expected and fid in c.found for c in ok)
@@ -137,6 +137,7 @@ def summarise(clips: list[ClipEval]) -> dict:
         fn = sum(fid in c.expected and fid not in c.found for c in ok)
         per_fault[fid] = {
             "labelled": sum(fid in c.expected for c in ok),
+            "absent": sum(fid in c.not_faults for c in ok),
             "tp": tp,
             "fp": fp,
             "fn": fn,
@@ -210,11 +211,11 @@ def markdown_report(clips: list[ClipEval], summary: dict) -> str:
     ]
     if s["faults"]:
         lines += [
-            "| fault | labelled | precision | recall | tp | fp | fn |",
-            "|---|---|---|---|---|---|---|",
+            "| fault | clips where visible | clips where plainly absent | found | false alarms | missed | precision | recall |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for fid, m in s["faults"].items():
             lines.append(
-                f"| `{fid}` | {m['labelled']} | {m['precision']} | {m['recall']} | {m['tp']} | {m['fp']} | {m['fn']} |"
+                f"| `{fid}` | {m['labelled']} | {m['absent']} | {m['tp']} | {m['fp']} | {m['fn']} | {m['precision']} | {m['recall']} |"
             )
     return "\n".join(lines)
