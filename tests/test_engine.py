@@ -168,6 +168,15 @@ def test_one_arm_row_torso_too_upright():
     assert fault_ids(res) == {"torso_too_upright"}
 
 
+def test_one_arm_row_heaving_the_torso_is_torso_moving():
+    b, t = _one_arm(SIDE, "left")
+    res = run("one_arm_row", b, replace(t, torso=45.0), n=3)  # the torso lifts 30 deg with each pull
+    assert len(res.reps) == 3
+    assert "torso_moving" in fault_ids(res) and all("torso_moving" in r.faults for r in res.reps)
+    steady = run("one_arm_row", b, replace(t, torso=22.0), n=3)  # 7 deg of natural movement
+    assert "torso_moving" not in fault_ids(steady)
+
+
 # ------------------------------------------------------- bad and partial input
 def test_dropouts_and_no_person_are_warned_and_survived():
     poses = reps(ROW_BOTTOM, ROW_TOP, 4)
