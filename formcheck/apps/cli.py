@@ -708,7 +708,7 @@ def live(
     if recorder is not None:
         if recorder.recorded:
             ids = ", ".join(map(str, recorder.recorded))
-            out.print(f"recorded session {ids} in {recorder.hist.path}", highlight=False)
+            out.print(f"recorded session {ids} in {recorder.hist.path}", highlight=False, soft_wrap=True)
         if recorder.error:
             _fail(recorder.error)
 

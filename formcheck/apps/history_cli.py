@@ -55,7 +55,7 @@ class Recording:
             sid = self.hist.record(report, person=self.person, programme=self.programme, **kw)
         except HistoryError as e:
             raise _cli().UserError(f"{e} (the outputs were written; the session is not in the history)") from None
-        _cli().out.print(f"recorded session {sid} in {self.hist.path}", highlight=False)
+        _cli().out.print(f"recorded session {sid} in {self.hist.path}", highlight=False, soft_wrap=True)
         return sid
 
     def worker_options(self) -> dict[str, Any]:
@@ -134,9 +134,11 @@ def history(
         print(json.dumps([i.to_json() for i in infos], indent=1))
         return
     if not infos:
-        cli.out.print(f"no sessions in {path}", highlight=False)
+        cli.out.print(f"no sessions in {path}", highlight=False, soft_wrap=True)
         return
     t = Table("id", "started", "person", "exercise", "reps", "per set", "faults", "source")
+    for c in t.columns[:6]:
+        c.no_wrap = True
     for i in infos:
         t.add_row(
             str(i.id),
@@ -146,10 +148,10 @@ def history(
             str(i.rep_count),
             "+".join(map(str, i.sets)) or "-",
             ", ".join(f"{k} x{v}" for k, v in sorted(i.faults.items())) or "-",
-            i.source,
+            Path(i.source).name if i.kind in ("analyze", "batch") else i.source,
         )
     cli.out.print(t)
-    cli.out.print(f"{len(infos)} sessions in {path}", highlight=False)
+    cli.out.print(f"{len(infos)} sessions in {path}", highlight=False, soft_wrap=True)
 
 
 def _group(ctx: typer.Context, key: str, value: Any) -> Any:
@@ -181,7 +183,7 @@ def export(
             except OSError as e:
                 raise cli.UserError(f"{csv_dir}: cannot write ({e.strerror})") from None
     for p in paths:
-        cli.out.print(f"wrote {p}", highlight=False)
+        cli.out.print(f"wrote {p}", highlight=False, soft_wrap=True)
 
 
 @history_app.command("delete")
@@ -195,7 +197,7 @@ def delete(
     with cli._user_errors(), _open(_group(ctx, "db", db), create=False) as hist:
         if not hist.delete(session_id):
             raise cli.UserError(f"no session {session_id} in {hist.path}")
-        cli.out.print(f"deleted session {session_id} from {hist.path}", highlight=False)
+        cli.out.print(f"deleted session {session_id} from {hist.path}", highlight=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- report
@@ -226,4 +228,4 @@ def report(
                 path = write_report(hist, sid, output)
             except ReportError as e:
                 raise cli.UserError(str(e)) from None
-    cli.out.print(f"wrote {path} (session {sid})", highlight=False)
+    cli.out.print(f"wrote {path} (session {sid})", highlight=False, soft_wrap=True)

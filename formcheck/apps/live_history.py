@@ -94,6 +94,7 @@ class LiveHistory:
         self.session_id: int | None = None  # the session being recorded (None before its first rep)
         self.recorded: list[int] = []  # every session this coach recorded
         self.error: str | None = None  # the last history error (the page and the CLI show it)
+        self.reps_seen = 0  # reps counted when the page last checked (a new rep is a checkpoint)
         self._new_session()
         coach.on_checkpoint = self
 
@@ -134,3 +135,4 @@ class LiveHistory:
                 self.error = str(e)
         if event == "reset":
             self._new_session()
+            self.reps_seen = 0

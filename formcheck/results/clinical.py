@@ -188,6 +188,7 @@ def _previous(hist: History, info: SessionInfo) -> Any:
         i
         for i in hist.sessions(exercise=info.exercise, until=info.started_at + dt.timedelta(seconds=1))
         if (i.person or "").lower() == (info.person or "").lower()
+        and (i.started_at, i.id) <= (info.started_at, info.id)
     ]
     return session_measures(hist, same[:TREND_SESSIONS])
 

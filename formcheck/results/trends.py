@@ -69,6 +69,29 @@ def session_measures(hist: History, infos: list[SessionInfo]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols).sort_values(["started_at", "id"]).reset_index(drop=True)
 
 
+def sessions_table(infos: list[SessionInfo]) -> pd.DataFrame:
+    """The sessions list as shown on the page (newest first)."""
+    return pd.DataFrame(
+        [
+            {
+                "id": i.id,
+                "started": i.started_at.strftime("%Y-%m-%d %H:%M"),
+                "person": i.person or "",
+                "exercise": i.exercise_name,
+                "reps": i.rep_count,
+                "reps per set": " + ".join(map(str, i.sets)),
+                "faults": ", ".join(f"{k} x{v}" for k, v in sorted(i.faults.items())),
+                "programme": i.programme or "",
+                "recorded": i.kind,
+                "source": i.source,
+            }
+            for i in infos
+        ],
+        columns=["id", "started", "person", "exercise", "reps", "reps per set", "faults", "programme", "recorded"]
+        + ["source"],
+    )
+
+
 def set_rows(hist: History, infos: list[SessionInfo]) -> pd.DataFrame:
     """One row per set: ``id, started_at, set, reps`` (for the reps-per-set chart)."""
     when = {i.id: i.started_at.replace(tzinfo=None) for i in infos}
