@@ -248,3 +248,17 @@ def test_concurrent_writers_and_a_writer_killed_mid_session(tmp_path, reports):
     hist = H.History.open(db)
     assert all(hist.report(i) == reports["rowing"] for i in (*committed, ids[0], ids[-1]))
     print(f"{n} writers x {m} sessions (+ shared upserts) in {seconds:.1f} s after a killed writer")
+
+
+def test_the_results_wing_stays_below_the_apps():
+    """The store, the trends and the printable report import no app code and no UI library."""
+    import ast
+
+    import formcheck
+
+    pkg = Path(formcheck.__file__).resolve().parent
+    for name in ("history.py", "trends.py", "clinical.py"):
+        tree = ast.parse((pkg / "results" / name).read_text())
+        mods = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        mods |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not {m for m in mods if "apps" in m.split(".") or m.split(".")[0] == "streamlit"}, name

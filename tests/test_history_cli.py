@@ -262,3 +262,29 @@ def test_done_when_two_analyze_runs_and_a_two_worker_batch_of_four_clips(tmp_pat
     flat = " ".join(pdf_text(tmp_path / "s.pdf").split())
     assert "Seated row (cable or band)" in flat and latest["source"] == "1_rowing.mp4"
     assert f"Reps {latest['rep_count']}" in flat and f"Sets {len(latest['sets'])}" in flat
+
+
+def test_a_split_recording_is_one_session_per_segment(tmp_path):
+    """analyze -e auto on a recording with two exercises: two sessions, each with its segment,
+    starting where its segment starts in the recording."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_segment import joined
+
+    npz = tmp_path / "floor_routine.npz"
+    joined("bird_dog_side", "cat_cow_side").save(npz)
+    db = tmp_path / "x.db"
+    r = run("analyze", npz, "-e", "auto", "-o", tmp_path / "out", "--db", db, "--person", "Di", "--no-progress")
+    assert r.exit_code == 0, r.output
+    sessions = sorted(history_json(db), key=lambda s: s["started_at"])
+    assert [s["exercise"] for s in sessions] == ["bird_dog", "cat_cow"]
+    hist = History.open(db)
+    segs = [hist.report(s["id"])["segment"] for s in sessions]
+    assert [(g["index"], g["of"]) for g in segs] == [(1, 2), (2, 2)]
+    import datetime as dt
+
+    gap = dt.datetime.fromisoformat(sessions[1]["started_at"]) - dt.datetime.fromisoformat(sessions[0]["started_at"])
+    assert abs(gap.total_seconds() - (segs[1]["start_s"] - segs[0]["start_s"])) <= 1.0
+    for s in sessions:
+        listing = json.loads((tmp_path / "out" / "floor_routine.segments.json").read_text())["segments"]
+        row = next(x for x in listing if x["exercise"] == s["exercise"])
+        assert s["rep_count"] == row["rep_count"] and s["person"] == "Di"

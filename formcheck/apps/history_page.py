@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -183,11 +184,11 @@ def show() -> None:
     if not infos:
         st.info(f"No sessions recorded yet in {hist.path}: analyse a clip or train live, and they appear here.")
         return
-    st.markdown(f"**{len(infos)} sessions**, newest first")
-    st.dataframe(sessions_table(infos), hide_index=True, use_container_width=True)
+    st.markdown(f"**{len(infos)} session{'' if len(infos) == 1 else 's'}**, newest first")
+    st.dataframe(sessions_table(infos), hide_index=True, width="stretch")
 
     st.subheader("Trends")
-    present = list(dict.fromkeys(i.exercise for i in infos))
+    present = [ex for ex, _ in Counter(i.exercise for i in infos).most_common()]  # the most sessions first
     ex = present[0] if len(present) == 1 else st.selectbox("Exercise for the trends", present, key="h_trend_ex")
     chosen = [i for i in infos if i.exercise == ex]
     if len(chosen) < 2:
@@ -198,15 +199,17 @@ def show() -> None:
         for k, (name, chart) in enumerate(charts.items()):
             with cols[k % 3]:
                 st.markdown(f"**{name}**")
-                st.altair_chart(chart, use_container_width=True)
+                st.altair_chart(chart, width="stretch")
     weeks = adherence(hist, infos)
     if not weeks.empty:
         st.subheader("Programme adherence per week")
-        st.altair_chart(adherence_chart(weeks), use_container_width=True)
-        st.dataframe(weeks, hide_index=True, use_container_width=True)
+        st.altair_chart(adherence_chart(weeks), width="stretch")
+        st.dataframe(weeks, hide_index=True, width="stretch")
 
     st.subheader("Session report")
-    labels = {i.id: f"{i.id}: {i.started_at:%d %b %Y %H:%M} {i.exercise_name} ({i.rep_count} reps)" for i in infos}
+    labels = {
+        i.id: f"{i.id}: {i.started_at:%d %b %Y %H:%M} {i.exercise_name}, {i.rep_count} reps ({i.kind})" for i in infos
+    }
     q = st.query_params.get("session")
     ids = list(labels)
     pick: int = (
@@ -230,4 +233,7 @@ def show() -> None:
     d = st.columns(4)
     d[0].download_button("Download report (PDF)", pdf, f"session_{pick}.pdf", "application/pdf", on_click="ignore")
     d[1].download_button("Report (HTML)", html, f"session_{pick}.html", "text/html", on_click="ignore")
-    components.html(html, height=1200, scrolling=True)
+    if hasattr(st, "iframe"):  # our own report (escaped by its template), in a frame so its styles stay there
+        st.iframe(html, height=1200)
+    else:  # Streamlit before st.iframe
+        components.html(html, height=1200, scrolling=True)

@@ -103,7 +103,7 @@ def set_rows(hist: History, infos: list[SessionInfo]) -> pd.DataFrame:
 
 
 def _time_x() -> alt.X:
-    return alt.X("started_at:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
+    return alt.X("started_at:T", title=None, axis=alt.Axis(labelAngle=0, tickCount=4, labelOverlap=True))
 
 
 def trend_charts(measures: pd.DataFrame, sets: pd.DataFrame | None = None, width: int = 260) -> dict[str, alt.Chart]:
@@ -138,7 +138,7 @@ def trend_charts(measures: pd.DataFrame, sets: pd.DataFrame | None = None, width
         .encode(
             x=_time_x(),
             y=alt.Y("s:Q", title="tempo (s)"),
-            color=alt.Color("phase:N", title=None, legend=alt.Legend(orient="top")),
+            color=alt.Color("phase:N", title=None, legend=alt.Legend(orient="bottom", direction="horizontal")),
             tooltip=["id:Q", "phase:N", "s:Q"],
         )
     )
