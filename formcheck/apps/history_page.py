@@ -199,11 +199,11 @@ def show() -> None:
         for k, (name, chart) in enumerate(charts.items()):
             with cols[k % 3]:
                 st.markdown(f"**{name}**")
-                st.altair_chart(chart, width="stretch")
+                st.altair_chart(chart, width="stretch", height=200)
     weeks = adherence(hist, infos)
     if not weeks.empty:
         st.subheader("Programme adherence per week")
-        st.altair_chart(adherence_chart(weeks), width="stretch")
+        st.altair_chart(adherence_chart(weeks), width="stretch", height=240)
         st.dataframe(weeks, hide_index=True, width="stretch")
 
     st.subheader("Session report")

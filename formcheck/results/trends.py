@@ -138,7 +138,7 @@ def trend_charts(measures: pd.DataFrame, sets: pd.DataFrame | None = None, width
         .encode(
             x=_time_x(),
             y=alt.Y("s:Q", title="tempo (s)"),
-            color=alt.Color("phase:N", title=None, legend=alt.Legend(orient="bottom", direction="horizontal")),
+            color=alt.Color("phase:N", title=None, legend=alt.Legend(orient="bottom", direction="horizontal", title=None)),
             tooltip=["id:Q", "phase:N", "s:Q"],
         )
     )
@@ -193,17 +193,23 @@ def adherence(hist: History, infos: list[SessionInfo]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def adherence_chart(weeks: pd.DataFrame) -> alt.Chart:
-    """Share of the programme's sets done on target, per week."""
-    return (
-        alt.Chart(weeks)
+def adherence_chart(weeks: pd.DataFrame) -> alt.LayerChart:
+    """Share of the programme's sets done on target, per week, with the counts on the bars."""
+    data = weeks.assign(
+        week_of=weeks["week"].dt.strftime("%Y-%m-%d"),
+        label=[f"{a}/{b} sets" for a, b in zip(weeks["sets_on_target"], weeks["sets_targeted"], strict=True)],
+    )
+    x = alt.X("week_of:O", title="week of", axis=alt.Axis(labelAngle=0))
+    bars = (
+        alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="week of", axis=alt.Axis(format="%d %b", labelAngle=0)),
+            x=x,
             xOffset="programme:N",
             y=alt.Y("completion:Q", title="sets on target", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("programme:N", legend=alt.Legend(orient="top")),
-            tooltip=["programme:N", "week:T", "workouts:Q", "sets_on_target:Q", "sets_targeted:Q"],
+            color=alt.Color("programme:N", legend=alt.Legend(orient="top", labelLimit=400, title=None)),
+            tooltip=["programme:N", "week_of:O", "workouts:Q", "sets_on_target:Q", "sets_targeted:Q"],
         )
-        .properties(height=180)
     )
+    text = bars.mark_text(dy=-6, fontSize=11, color="#333").encode(text="label:N")
+    return alt.LayerChart(layer=[bars, text], height=180)
