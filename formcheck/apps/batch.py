@@ -30,7 +30,6 @@ from typing import Any
 
 from ..io_utils import safe_stem, write_text_atomic
 from ..media.video import VIDEO_EXTENSIONS
-from ..results.history import HistoryError
 
 STATUS_SUFFIX = ".status.json"
 #: The exercise id that asks for recognition (and splitting) per clip.
@@ -181,6 +180,7 @@ def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], p
     from ..media.pose import ModelUnavailable
     from ..media.video import VideoError
     from ..pipeline import NoPersonError, PoseOptions, analyze_video
+    from ..results.history import HistoryError
     from ..results.report import build_report, write_outputs
 
     t0 = time.perf_counter()

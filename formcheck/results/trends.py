@@ -138,7 +138,9 @@ def trend_charts(measures: pd.DataFrame, sets: pd.DataFrame | None = None, width
         .encode(
             x=_time_x(),
             y=alt.Y("s:Q", title="tempo (s)"),
-            color=alt.Color("phase:N", title=None, legend=alt.Legend(orient="bottom", direction="horizontal", title=None)),
+            color=alt.Color(
+                "phase:N", title=None, legend=alt.Legend(orient="bottom", direction="horizontal", title=None)
+            ),
             tooltip=["id:Q", "phase:N", "s:Q"],
         )
     )

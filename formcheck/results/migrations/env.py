@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from formcheck.results.history import metadata
+from formcheck.results.history_schema import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
