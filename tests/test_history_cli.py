@@ -73,8 +73,10 @@ def test_analyze_records_and_history_lists_with_filters(tmp_path):
     assert r.exit_code == 0, r.output
     import csv
 
+    csv_dir = tmp_path / "csv"
     tables = {
-        n: list(csv.DictReader(open(tmp_path / "csv" / f"{n}.csv"))) for n in ("sessions", "sets", "reps", "faults")
+        n: list(csv.DictReader((csv_dir / f"{n}.csv").read_text().splitlines()))
+        for n in ("sessions", "sets", "reps", "faults")
     }
     assert sorted(t["id"] for t in tables["sessions"]) == ["1", "2"]
     assert (
