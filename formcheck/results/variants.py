@@ -286,10 +286,9 @@ def _variant_task(
 ) -> dict | None:
     from ..engine.specs import get_spec
 
-    spec = get_spec(label.exercise, specs_dir)
-
     row: dict = {"variant": variant, "path": str(label.path), "exercise": label.exercise, "counted": None, "faults": []}
-    try:
+    try:  # any failure is this run's error row; the suite goes on
+        spec = get_spec(label.exercise, specs_dir)
         made = make(variant, label, spec, Path(work), crop_row, partner)
         if made is None:
             return None
