@@ -170,3 +170,15 @@ def test_ray_engine_runs_the_same_task(clips, tmp_path):
     by = {row["path"]: row for row in json.loads((out / "summary.json").read_text())["results"]}
     assert by["a.mp4"]["status"] == "ok" and by["a.mp4"]["reps"] == 1
     assert by["empty.avi"]["status"] == "error"
+
+
+def test_batch_without_ray_gives_the_install_advice_verbatim(clips, tmp_path, monkeypatch):
+    """--engine ray without Ray installed: one error line whose advice keeps its '[ray]'."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError, as if not installed
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["batch", str(clips), "-e", "seated_row", "-o", str(out), "--engine", "ray", *FAST])
+    assert r.exit_code == 2, r.output
+    assert "error: --engine ray needs Ray: pip install -e '.[ray]'" in r.output
+    assert not list(out.glob("*.report.json"))
