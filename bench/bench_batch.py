@@ -1,9 +1,12 @@
 """Batch throughput (1 vs N jobs) and peak memory of `analyze` against clip length.
 
-    python bench/bench_batch.py [--clips 6] [--jobs 2]
+    python bench/bench_batch.py [--clips 6] [--jobs 2] [--runs 3]
+    python bench/bench_batch.py --folder DIR [--min-s 4] [--max-s 20] [--runs 3]
 
-Throughput: a folder of N copies of a sample clip, `formcheck batch` with
---jobs 1 and --jobs N, wall time -> clips per minute and speed-up.
+Throughput: a folder of copies of a sample clip (same-clip mode), or every
+clip of 4-20 s under DIR (mixed-length mode: real clips of different lengths,
+linked from a temporary folder, never copied), `formcheck batch` with --jobs 1
+and --jobs N, wall time -> clips per minute and speed-up, ``--runs`` times.
 Ceiling: the bare MediaPipe loop (frames decoded into memory first) alone,
 then N copies of it at once: the speed-up the model itself allows on these
 cores, which batch (decoding, tracing and writing too) cannot beat.
@@ -104,33 +107,82 @@ def looped(src: Path, dst: Path, times: int) -> None:
                 w.write(k * period + t, rgb)
 
 
+def mixed_clips(folder: Path, dst: Path, min_s: float, max_s: float) -> list[tuple[str, float]]:
+    """Link every clip of ``min_s``-``max_s`` seconds under ``folder`` into ``dst`` (flat names in
+    the folder's path order); returns (relative path, duration) of each."""
+    from formcheck.apps.batch import find_clips, output_stem
+    from formcheck.media.video import VideoError, probe
+
+    picked, taken = [], set()
+    for p in find_clips(folder):
+        try:
+            dur = probe(p).duration_s
+        except VideoError:
+            continue
+        if min_s <= dur <= max_s:
+            rel = p.relative_to(folder).as_posix()
+            (dst / f"{output_stem(rel, taken)}{p.suffix}").symlink_to(p.resolve())
+            picked.append((rel, dur))
+    return picked
+
+
+def throughput(folder: Path, d: Path, exercise: str, jobs: int, runs: int, n_clips: int, ceiling: Path | None) -> None:
+    """``runs`` x (batch with 1 job, then with ``jobs``): one table row per run. "busy" is the
+    clips' own seconds over ``jobs`` x wall: what is left to 100 % is start-up, and workers
+    idle at the end waiting for the last clip."""
+    import json
+
+    head = f"| run | load avg | 1 job: wall s | {jobs} jobs: wall s | speed-up | clips/min (1 / {jobs}) | busy ({jobs} jobs)"
+    print(head + (f" | ceiling: {jobs} bare loops vs 1 |" if ceiling else " |"))
+    print("|---" * (head.count("|") + (1 if ceiling else 0)) + "|")
+    for k in range(1, runs + 1):
+        load = os.getloadavg()[0]  # other work on the machine skews the figures: shown beside them
+        t, busy = {}, 0.0
+        for n in (1, jobs):
+            out = d / f"out{k}-{n}"
+            t[n] = run(["batch", str(folder), "-e", exercise, "-o", str(out), "-j", str(n), "--no-progress"])
+            rows = json.loads((out / "summary.json").read_text())["results"]
+            busy = sum(r["seconds"] for r in rows) / (n * t[n])
+            shutil.rmtree(out)
+        row = f"| {k} | {load:.1f} | {t[1]:.1f} | {t[jobs]:.1f} | {t[1] / t[jobs]:.2f} | "
+        row += f"{60 * n_clips / t[1]:.1f} / {60 * n_clips / t[jobs]:.1f} | {busy:.0%} |"
+        if ceiling:
+            row += f" {bare_loops(ceiling, jobs) / bare_loops(ceiling, 1):.2f} |"
+        print(row, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clip", default=str(ROOT / "sample_videos" / "seated_cable_row.mp4"))
     ap.add_argument("--exercise", default="seated_row")
-    ap.add_argument("--clips", type=int, default=6)
+    ap.add_argument("--clips", type=int, default=6, help="same-clip mode: copies of --clip")
+    ap.add_argument("--folder", type=Path, help="mixed-length mode: the clips under this folder (recursive)")
+    ap.add_argument("--min-s", type=float, default=4.0, help="mixed-length mode: shortest clip taken")
+    ap.add_argument("--max-s", type=float, default=20.0, help="mixed-length mode: longest clip taken")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     a = ap.parse_args()
     src = Path(a.clip)
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
         folder = d / "clips"
         folder.mkdir()
+        if a.folder:
+            picked = mixed_clips(a.folder, folder, a.min_s, a.max_s)
+            if not picked:
+                sys.exit(f"no clips of {a.min_s:g}-{a.max_s:g} s under {a.folder}")
+            print(f"batch: {len(picked)} clips of {a.min_s:g}-{a.max_s:g} s under {a.folder}, {os.cpu_count()} cores")
+            for rel, dur in picked:
+                print(f"  {rel}: {dur:.1f} s")
+            throughput(folder, d, a.exercise, a.jobs, a.runs, len(picked), None)
+            return
         for i in range(a.clips):
             shutil.copy(src, folder / f"clip{i:02d}{src.suffix}")
-        rows = []
-        for jobs in (1, a.jobs):
-            out = d / f"out{jobs}"
-            t = run(["batch", str(folder), "-e", a.exercise, "-o", str(out), "-j", str(jobs), "--no-progress"])
-            rows.append((jobs, t))
         print(f"batch: {a.clips} x {src.name}, {os.cpu_count()} cores")
-        print("| jobs | wall s | clips/min | speed-up |\n|---|---|---|---|")
-        for jobs, t in rows:
-            print(f"| {jobs} | {t:.1f} | {60 * a.clips / t:.1f} | {rows[0][1] / t:.2f} |")
-        one, many = bare_loops(src, 1), bare_loops(src, a.jobs)
-        print("\nceiling: bare MediaPipe loops (with mask) at once, total frames/s")
-        print("| loops | frames/s | speed-up |\n|---|---|---|")
-        print(f"| 1 | {one:.1f} | 1.00 |\n| {a.jobs} | {many:.1f} | {many / one:.2f} |")
+        throughput(folder, d, a.exercise, a.jobs, a.runs, a.clips, src)
+        if a.no_memory:
+            return
         long = d / "long.mp4"
         looped(src, long, 8)
         print("\nanalyze --annotate peak memory (subprocess RSS)")

@@ -493,16 +493,8 @@ def batch(
 def _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, show) -> int:
     import threading
 
-    from ..media.video import VideoError, probe
-
-    total_frames = 0
-    expected = {}
-    for j in todo:
-        try:
-            expected[j.stem] = probe(j.path).frames
-        except VideoError:
-            expected[j.stem] = 0
-        total_frames += expected[j.stem]
+    expected = {j.stem: j.frames for j in todo}  # from the container's metadata (batch.plan)
+    total_frames = sum(expected.values())
     enabled = show and (err.is_terminal or _force_progress())
     prog = Progress(
         TextColumn("{task.description}", style="bold", markup=False),  # descriptions name files
