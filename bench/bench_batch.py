@@ -17,6 +17,8 @@ clip 8 times longer (the same frames looped, re-encoded), peak RSS of each.
 from __future__ import annotations
 
 import argparse
+import heapq
+import json
 import os
 import shutil
 import subprocess
@@ -126,28 +128,45 @@ def mixed_clips(folder: Path, dst: Path, min_s: float, max_s: float) -> list[tup
     return picked
 
 
+def schedule_bound(seconds: dict[str, float], order: list[str], workers: int) -> float:
+    """The speed-up an order of clips allows with ideal workers (no start-up, no sharing):
+    total clip time over the makespan when each clip goes to the first free worker."""
+    free = [0.0] * workers  # a heap of the times the workers come free
+    for rel in order:
+        heapq.heapreplace(free, free[0] + seconds[rel])
+    return sum(seconds.values()) / max(free)
+
+
 def throughput(folder: Path, d: Path, exercise: str, jobs: int, runs: int, n_clips: int, ceiling: Path | None) -> None:
     """``runs`` x (batch with 1 job, then with ``jobs``): one table row per run. "busy" is the
     clips' own seconds over ``jobs`` x wall: what is left to 100 % is start-up, and workers
-    idle at the end waiting for the last clip."""
-    import json
+    idle at the end waiting for the last clip. With mixed lengths, "schedule bound" is what
+    the order alone allows (:func:`schedule_bound`, from the 1-job run's clip times), in path
+    order (before) and longest first (what batch does)."""
+    from formcheck.apps.batch import longest_first, plan
 
     head = f"| run | load avg | 1 job: wall s | {jobs} jobs: wall s | speed-up | clips/min (1 / {jobs}) | busy ({jobs} jobs)"
-    print(head + (f" | ceiling: {jobs} bare loops vs 1 |" if ceiling else " |"))
-    print("|---" * (head.count("|") + (1 if ceiling else 0)) + "|")
+    extra = f" | ceiling: {jobs} bare loops vs 1 |" if ceiling else " | schedule bound: path order / longest first |"
+    print(head + extra)
+    print("|---" * (head.count("|") + 1) + "|")
+    jobs_in_path_order = plan(folder, exercise, None)
+    orders = [[j.rel for j in jobs_in_path_order], [j.rel for j in longest_first(jobs_in_path_order)]]
     for k in range(1, runs + 1):
         load = os.getloadavg()[0]  # other work on the machine skews the figures: shown beside them
-        t, busy = {}, 0.0
+        t, busy, alone = {}, 0.0, {}
         for n in (1, jobs):
             out = d / f"out{k}-{n}"
             t[n] = run(["batch", str(folder), "-e", exercise, "-o", str(out), "-j", str(n), "--no-progress"])
             rows = json.loads((out / "summary.json").read_text())["results"]
             busy = sum(r["seconds"] for r in rows) / (n * t[n])
+            alone = alone or {r["path"]: r["seconds"] for r in rows}  # the 1-job run's clip times
             shutil.rmtree(out)
         row = f"| {k} | {load:.1f} | {t[1]:.1f} | {t[jobs]:.1f} | {t[1] / t[jobs]:.2f} | "
         row += f"{60 * n_clips / t[1]:.1f} / {60 * n_clips / t[jobs]:.1f} | {busy:.0%} |"
         if ceiling:
             row += f" {bare_loops(ceiling, jobs) / bare_loops(ceiling, 1):.2f} |"
+        else:
+            row += " " + " / ".join(f"{schedule_bound(alone, o, jobs):.2f}" for o in orders) + " |"
         print(row, flush=True)
 
 
