@@ -47,7 +47,7 @@ def test_analyze_npz_writes_the_report_contract(tmp_path):
     import jsonschema
 
     jsonschema.validate(rep, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
-    rows = list(csv.DictReader(open(tmp_path / "seated_cable_row.reps.csv")))
+    rows = list(csv.DictReader((tmp_path / "seated_cable_row.reps.csv").read_text().splitlines()))
     assert len(rows) == 1 and rows[0]["index"] == "1" and float(rows[0]["rom_deg"]) > 40
     assert "1 reps" in r.output
 
@@ -152,7 +152,7 @@ def test_eval_on_the_sample_labels_with_stored_landmarks():
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     s = data["summary"]
-    truth = {row["path"]: int(row["reps"]) for row in csv.DictReader(open(labels))}
+    truth = {row["path"]: int(row["reps"]) for row in csv.DictReader(labels.read_text().splitlines())}
     counted = {Path(c["path"]).name: c["counted"] for c in data["clips"]}
     exact = sum(counted[p] == n for p, n in truth.items()) / len(truth)
     assert s["exact_count_rate"] == pytest.approx(exact, abs=1e-3)
