@@ -84,9 +84,7 @@ def test_analyze_records_and_history_lists_with_filters(tmp_path):
         and {"session_id", "rep", "set", "rom", "hold_s", "elbow_mean"} <= tables["reps"][0].keys()
     )
     reported = sorted(
-        f["id"]
-        for s in rows
-        for f in json.loads((out / f"{Path(s['source']).stem}.report.json").read_text())["faults"]
+        f["id"] for s in rows for f in json.loads((out / f"{Path(s['source']).stem}.report.json").read_text())["faults"]
     )
     assert sorted(f["fault"] for f in tables["faults"]) == reported and reported  # every fault, once
 

@@ -13,7 +13,7 @@ from formcheck.engine.specs import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "landmarks"
-LABELS = list(csv.DictReader(open(ROOT / "sample_videos" / "labels.csv")))
+LABELS = list(csv.DictReader((ROOT / "sample_videos" / "labels.csv").read_text().splitlines()))
 
 
 def test_recognition_on_the_labelled_clips():

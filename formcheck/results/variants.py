@@ -118,7 +118,9 @@ def _fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
     w, h = size
     k = min(w / rgb.shape[1], h / rgb.shape[0])
-    small = cv2.resize(rgb, (max(1, int(rgb.shape[1] * k)), max(1, int(rgb.shape[0] * k))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        rgb, (max(1, int(rgb.shape[1] * k)), max(1, int(rgb.shape[0] * k))), interpolation=cv2.INTER_AREA
+    )
     out = np.zeros((h, w, 3), np.uint8)
     y, x = (h - small.shape[0]) // 2, (w - small.shape[1]) // 2
     out[y : y + small.shape[0], x : x + small.shape[1]] = small
