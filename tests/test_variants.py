@@ -93,3 +93,18 @@ def test_a_short_suite_with_the_real_model_counts_within_one(tmp_path):
     rows = run_suite([label()], ["mirror", "small"], tmp_path)
     assert [r["variant"] for r in rows] == ["original", "mirror", "small"]
     assert all(r["lo"] - 1 <= r["counted"] <= r["hi"] + 1 for r in rows), rows
+
+
+def test_the_upper_body_crop_keeps_what_the_count_needs():
+    """Waist-up framing: below the hips, unless the counted hands hang lower (a row)."""
+    from formcheck.engine.landmarks import Landmark, PoseSeq
+    from formcheck.results.variants import upper_crop_row
+
+    fix = ROOT / "tests" / "fixtures" / "landmarks"
+    seq = PoseSeq.load(fix / "lat_pulldown.npz")
+    row = upper_crop_row(seq, get_spec("lat_pulldown"))
+    hips = np.nanmedian(seq.xy[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1])
+    assert row is not None and hips < row < 0.95 * seq.height
+    wrists = seq.xy[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST], 1]
+    pull = upper_crop_row(seq, get_spec("seated_row"))  # counted on the elbow: shoulders, elbows, wrists
+    assert pull is None or pull >= np.nanpercentile(wrists, 98)

@@ -239,7 +239,7 @@ class Analyzer:
         self._views = ViewTracker()
         self.counter = RepCounter(spec.reps)
         self._gate_since: float | None = None
-        self._gate_values: dict[str, deque[tuple[float, float]]] = {}
+        self._gate_values: dict[str, deque[tuple[float, float]]] = {}  # (t, value or NaN) per condition
         self._ready = False
         self._deb = {f.id: _Debounce(f.min_duration_s) for f in spec.faults if isinstance(f, ThresholdFault)}
         self._warn = _Ranges()
@@ -410,13 +410,15 @@ class Analyzer:
         return self._state(f, values, guidance, view=view, side=working if spec.unilateral else near)
 
     def _steady(self, metric: str, t: float, v: float, window_s: float) -> float:
-        """The median of ``metric`` over the last ``window_s`` (its usable values)."""
+        """The median of ``metric`` over the last ``window_s``, or NaN (not judged) unless
+        it was usable on at least half of those frames: body parts glimpsed now and then
+        at the frame's edge are guesses, not where the body is."""
         win = self._gate_values.setdefault(f"{metric}:{window_s}", deque())
-        if math.isfinite(v):
-            win.append((t, v))
-        while win and win[0][0] < t - window_s:
+        win.append((t, v))
+        while win[0][0] < t - window_s:
             win.popleft()
-        return statistics.median(x for _, x in win) if win else math.nan
+        seen = [x for _, x in win if math.isfinite(x)]
+        return statistics.median(seen) if len(seen) >= 0.5 * len(win) else math.nan
 
     def _step_counter(
         self,

@@ -84,24 +84,29 @@ def counted_on_upper_body(spec: ExerciseSpec) -> bool:
 
 
 def _tilt(frames: Frames, deg: float) -> Frames:
+    """The phone rolled by ``deg``: the scene turns about the frame's centre at its own
+    size (as a tilted camera sees it; what turns out of the corners is lost)."""
     import cv2
 
     for t, rgb in frames:
         h, w = rgb.shape[:2]
-        c, s = abs(math.cos(math.radians(deg))), abs(math.sin(math.radians(deg)))
-        scale = min(w / (w * c + h * s), h / (w * s + h * c))  # the whole frame stays in view
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, scale)
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), -deg, 1.0)
         yield t, cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR)
+
+
+def _at_most(frames: Frames, fps: float) -> Frames:
+    """Drop frames closer together than ``1 / fps`` (one stream at one rate)."""
+    last = -math.inf
+    for t, rgb in frames:
+        if t >= last + 1.0 / fps - 1e-6:
+            last = t
+            yield t, rgb
 
 
 def _small(frames: Frames, side: int = 480, fps: float = 15.0) -> Frames:
     import cv2
 
-    last = -math.inf
-    for t, rgb in frames:
-        if t < last + 1.0 / fps - 1e-6:
-            continue
-        last = t
+    for t, rgb in _at_most(frames, fps):
         h, w = rgb.shape[:2]
         k = side / max(h, w)
         yield t, cv2.resize(rgb, (int(round(w * k / 2)) * 2, int(round(h * k / 2)) * 2), interpolation=cv2.INTER_AREA)
@@ -142,17 +147,24 @@ def _write(path: Path, frames: Frames, fps: float) -> None:
         writer.__exit__(None, None, None)
 
 
-def upper_crop_row(seq: PoseSeq) -> int | None:
-    """The image row just below the hips (median over the clip, plus a tenth of a torso)."""
+def upper_crop_row(seq: PoseSeq, spec: ExerciseSpec) -> int | None:
+    """The image row that frames the person from the waist up: just below the hips
+    (median over the clip, plus a tenth of a torso), lowered if the counted movement
+    reaches further down (the hands of a bent-over row hang below the hips)."""
+    one = spec.model_copy(update={"metrics": {spec.reps.metric: spec.metrics[spec.reps.metric]}})
+    counted = sorted(spec_landmarks(one) - LOWER_BODY)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames without a person are NaN rows
         hips = np.nanmean(seq.xy[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1], axis=1)
         sh = np.nanmean(seq.xy[:, [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], 1], axis=1)
+        reach = np.nanpercentile(seq.xy[:, counted, 1], 98) if counted else np.nan
     if not np.isfinite(hips).any():
         return None
     y = float(np.nanmedian(hips) + 0.1 * np.nanmedian(np.abs(hips - sh)))
+    if np.isfinite(reach):
+        y = max(y, float(reach) + 0.05 * seq.height)
     if y >= 0.95 * seq.height or y < 0.2 * seq.height:
-        return None  # the hips are already at the edge, or the body is not upright enough to crop
+        return None  # nothing below to crop away, or the body is not upright enough to crop
     return int(y)
 
 
@@ -206,10 +218,11 @@ def make(
 
         def joined() -> Frames:
             yield from first
-            for t, rgb in iter_frames(other.path):
+            for t, rgb in _at_most(iter_frames(other.path), fps):  # the joined clip keeps the first one's rate
                 yield t_end + t, _fit(rgb, size)
 
         frames = joined()
+        out = work / f"{src.parent.name}__{src.stem}.cut-{other.path.parent.name}__{other.path.stem}.mp4"
         lo, hi = lo + other.reps_lo, hi + other.reps_hi
     else:
         raise ValueError(f"unknown variant '{variant}' (known: {', '.join(VARIANTS)})")
@@ -273,11 +286,14 @@ def _count(path: Path, spec_id: str, specs_dir: str | None) -> tuple[int, list[s
 
 
 def _original_task(label: Label, specs_dir: str | None) -> dict:
+    from ..engine.specs import get_spec
+
     row: dict = {"variant": "original", "path": str(label.path), "exercise": label.exercise}
     row |= {"lo": label.reps_lo, "hi": label.reps_hi, "counted": None, "faults": [], "crop_row": None}
     try:
         n, faults, seq = _count(label.path, label.exercise, specs_dir)
-        row |= {"counted": n, "faults": faults, "crop_row": upper_crop_row(seq) if seq is not None else None}
+        crop = upper_crop_row(seq, get_spec(label.exercise, specs_dir)) if seq is not None else None
+        row |= {"counted": n, "faults": faults, "crop_row": crop}
     except Exception as e:  # one bad clip is a row with its error
         row["error"] = f"{type(e).__name__}: {e}"
     return row
