@@ -63,6 +63,8 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
             if rep["index"] in s.reps:
                 rep["set"] = s.index
     spec = res.spec
+    if spec.variants:
+        _add_variants(report, spec)
     target = spec.reps.hold_target_s
     if target:
         report["holds"] = [
@@ -80,6 +82,23 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
         hi = max(counts.values())
         report["sides"] = counts | {"balance": round(min(counts.values()) / hi, 2) if hi else None}
     return report
+
+
+_AT = {"peak": "at_peak", "min": "min", "max": "max", "mean": "mean"}
+
+
+def _add_variants(report: dict, spec: Any) -> None:
+    """Each rep's ``variant`` (the first of the spec's variants whose bound its metric
+    meets; null when none can be told), each set's most common one, and the counts."""
+    for rep in report["reps"]:
+        rep["variant"] = next(
+            (v.id for v in spec.variants if v.matches(rep["metrics"].get(v.metric, {}).get(_AT[v.at]))),
+            None,
+        )
+    for s in report["sets"]:
+        named = Counter(r["variant"] for r in report["reps"] if r.get("set") == s["index"] and r["variant"])
+        s["variant"] = named.most_common(1)[0][0] if named else None
+    report["variants"] = dict(Counter(r["variant"] for r in report["reps"] if r["variant"]))
 
 
 REP_COLUMNS = [
@@ -102,6 +121,8 @@ def reps_csv(report: dict) -> str:
     metric_cols = sorted({f"{m}_{k}" for r in reps for m, d in r["metrics"].items() for k in d})
     rom_key = next((k for r in reps for k in r if k.startswith("rom_")), "rom_deg")
     cols = [rom_key if c == "rom" else c for c in REP_COLUMNS] + metric_cols
+    if any("variant" in r for r in reps):
+        cols.insert(cols.index("faults"), "variant")
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     wr.writerow(cols)
