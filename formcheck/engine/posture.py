@@ -78,6 +78,7 @@ SHIN_VERTICAL = -50.0  # knee->ankle below this: the foot under the knee
 SHIN_LEVEL = 35.0  # |knee->ankle| below this: the shin along the floor
 STRAIGHT = 145.0  # hip or knee angle above this: straight (body in a line)
 ARMS_UP = 30.0  # shoulder->wrist above this on every seen arm: hands overhead
+HANG_MIN = 0.0  # hands above the shoulders (at least level) and holding still while the body moves: hanging
 ARMS_DOWN = -45.0  # shoulder->wrist below this on every seen arm: arms hanging / pushing down
 SEATED_KNEE = 140.0  # upright with the knees bent more than this (3D): seated (standing knees read 150-175)
 SEATED_KNEE_RATIO = 0.45  # image: knee below hip by less than this x torso: thighs forward (seated)
@@ -118,6 +119,7 @@ JOINTS: dict[str, Joint] = {
     "spread": Joint(
         "deg", 40.0, 60.0, "angle between the two upper arms (0 = side by side, 180 = straight out to the sides)"
     ),
+    "lean": Joint("deg", 8.0, 20.0, "torso from vertical toward the chest's side: + forward, - back"),
 }
 SIDED_JOINTS = {
     "elbow": ("SHOULDER", "ELBOW", "WRIST"),
@@ -309,7 +311,7 @@ def classify(
     everything = frozenset(POSTURES)
     arms_up = not _nan(hands_min) and hands_min >= ARMS_UP
     arms_down = not _nan(hands_max) and hands_max <= ARMS_DOWN
-    if arms_up and anchor in ("hands", "hands_body"):
+    if not _nan(hands_min) and hands_min >= HANG_MIN and anchor in ("hands", "hands_body"):
         return "hanging", frozenset({"hanging"})  # hands overhead holding still while the shoulders move
     if _nan(torso):
         return UNKNOWN, everything
@@ -441,6 +443,10 @@ def joint_series(seq: PoseSeq, name: str, ok: np.ndarray | None = None) -> np.nd
         return _masked(geo.joint_angle(left, np.zeros_like(left), right), ok[:, arms].all(1))[None]
     if name == "torso":
         return measure_torso(w, ok)[None]
+    if name == "lean":
+        ls, rs, lh, rh = (w[:, i] for i in torso4)
+        v = geo.lean((lh + rh) / 2, (ls + rs) / 2, geo.forward_dir(ls, rs))
+        return _masked(v, ok[:, torso4].all(1))[None]
     if name == "twist":
         v = geo.twist(*(w[:, i] for i in torso4))
         return _masked(v, ok[:, torso4].all(1))[None]
@@ -524,30 +530,52 @@ class BodySummary:
     anchor: dict[str, float] = field(default_factory=dict)  # share of frames: hands / body held still
 
 
-def summarise(seq: PoseSeq, joints: tuple[str, ...] | None = None, mask: np.ndarray | None = None) -> BodySummary:
-    """Posture shares, joint ranges and anchors of ``seq`` (within ``mask``)."""
+@dataclass
+class Body:
+    """A recording measured once: every frame's posture, anchor and joint measures;
+    :meth:`summary` summarises any stretch of it (see :func:`analyse`)."""
+
+    t_s: np.ndarray
+    postures: Postures
+    anchor: np.ndarray
+    series: dict[str, np.ndarray]  # joint -> (n_series, T)
+
+    def summary(self, mask: np.ndarray | None = None) -> BodySummary:
+        """Posture shares, joint ranges and anchors over the frames in ``mask`` (all by default)."""
+        post = self.postures
+        sel = post.has_person if mask is None else (post.has_person & mask)
+        idx = np.flatnonzero(sel)
+        cons: dict[str, float] = {}
+        seen: dict[str, float] = {}
+        for i in idx:
+            c = post.consistent[i]
+            for p in c:
+                cons[p] = cons.get(p, 0) + 1
+                seen[p] = seen.get(p, 0) + 1 / len(c)
+        n = max(len(idx), 1)
+        summ = BodySummary(
+            post.fractions(mask),
+            {k: round(v / n, 3) for k, v in cons.items()},
+            {k: round(v / n, 3) for k, v in seen.items()},
+            anchor={
+                a: round(float(np.mean(self.anchor[idx] == a)), 3) if len(idx) else 0.0
+                for a in ("hands", "hands_body", "body")
+            },
+        )
+        for j, ser in self.series.items():
+            summ.joints[j] = joint_range(ser, j, sel)
+        return summ
+
+
+def analyse(seq: PoseSeq, joints: tuple[str, ...] | None = None) -> Body:
+    """Measure ``seq`` once: postures, anchors and the ``joints`` (default: all)."""
     ok = usable_mask(seq)
     m = measure(seq, ok)
     post = frame_postures(seq, ok, m)
-    sel = post.has_person if mask is None else (post.has_person & mask)
-    idx = np.flatnonzero(sel)
-    cons: dict[str, float] = {}
-    seen: dict[str, float] = {}
-    for i in idx:
-        c = post.consistent[i]
-        for p in c:
-            cons[p] = cons.get(p, 0) + 1
-            seen[p] = seen.get(p, 0) + 1 / len(c)
-    n = max(len(idx), 1)
-    anchors = m.anchor
-    summ = BodySummary(
-        post.fractions(mask),
-        {k: round(v / n, 3) for k, v in cons.items()},
-        {k: round(v / n, 3) for k, v in seen.items()},
-        anchor={
-            a: round(float(np.mean(anchors[idx] == a)), 3) if len(idx) else 0.0 for a in ("hands", "hands_body", "body")
-        },
-    )
-    for j in joints or tuple(JOINTS):
-        summ.joints[j] = joint_range(joint_series(seq, j, ok), j, sel)
-    return summ
+    series = {j: joint_series(seq, j, ok) for j in (joints or tuple(JOINTS))}
+    return Body(seq.t_s, post, m.anchor, series)
+
+
+def summarise(seq: PoseSeq, joints: tuple[str, ...] | None = None, mask: np.ndarray | None = None) -> BodySummary:
+    """Posture shares, joint ranges and anchors of ``seq`` (within ``mask``)."""
+    return analyse(seq, joints).summary(mask)

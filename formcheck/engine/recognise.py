@@ -78,9 +78,10 @@ def run_engine(spec: ExerciseSpec, seq: PoseSeq) -> EngineRun:
 
 
 def travels(spec: ExerciseSpec, run: EngineRun) -> tuple[bool, str]:
-    """The spec's own movement, without counting: does its counted metric pass both its
-    ``rest`` and ``count`` lines (5th/95th percentiles) while its start position is not
-    contradicted? ``(yes, what it did)``."""
+    """The spec's own movement, without counting: does its counted metric (5th/95th
+    percentiles) pass its ``count`` line and come within half the hysteresis band of its
+    ``rest`` line, while its start position is not contradicted? ``(yes, what it did)``.
+    A metric the clip cannot measure (view, framing) is no evidence either way."""
     if run.rep_values is None or run.not_against is None:
         return True, ""
     r = spec.reps
@@ -97,10 +98,11 @@ def travels(spec: ExerciseSpec, run: EngineRun) -> tuple[bool, str]:
         need = abs(r.count - r.rest)
         ok = hi - lo >= need
         return ok, f"{name} moves {hi - lo:.1f} {unit} (needs {need:.1f})"
+    slack = abs(r.count - r.rest) / 2  # near the rest line is enough: a clip may start or end mid-set
     if r.direction == "increasing":
-        ok = lo <= r.rest and hi >= r.count
+        ok = lo <= r.rest + slack and hi >= r.count
     else:
-        ok = hi >= r.rest and lo <= r.count
+        ok = hi >= r.rest - slack and lo <= r.count
     return ok, f"{name} spans {lo:.0f}-{hi:.0f} {unit} (a rep goes {r.rest:.0f} -> {r.count:.0f})"
 
 
@@ -224,6 +226,20 @@ def body_fit(spec: ExerciseSpec, body: BodySummary) -> Fit:
     return Fit(round(posture, 3), joints, strength, "; ".join(why) or None)
 
 
+def plausible(specs: dict[str, ExerciseSpec], body: BodySummary, share: float = 0.1) -> dict[str, ExerciseSpec]:
+    """The specs worth running an engine for on a recording: their posture appears on at
+    least ``share`` of it and none of their moving joints is seen to stay still throughout
+    (a long recording may hold several exercises, so this is looser than :func:`body_fit`)."""
+    out = {}
+    for sid, spec in specs.items():
+        if spec.postures and sum(body.consistent.get(p, 0.0) for p in spec.postures) < share:
+            continue
+        if any(body.joints[j].measured and not body.joints[j].moves for j in spec.moving):
+            continue
+        out[sid] = spec
+    return out
+
+
 def needed_joints(specs: dict[str, ExerciseSpec]) -> tuple[str, ...]:
     """Every joint measure the specs' recognition fields read."""
     out: dict[str, None] = {}
@@ -250,8 +266,10 @@ def recognise(
     engines again; without it only the specs whose body fit passes are run."""
     body = body if body is not None else summarise(seq, needed_joints(specs))
     cands: list[Candidate] = []
+    closeness: dict[str, float] = {}
     for sid, spec in specs.items():
         fit = body_fit(spec, body)
+        closeness[sid] = fit.posture * (0.5 + 0.5 * fit.strength) / (1 + (fit.rejected or "").count(";"))
         last_run = None
         if runs is not None and sid in runs:
             ev = evidence(sid, runs[sid])
@@ -282,7 +300,8 @@ def recognise(
                 rejected,
             )
         )
-    cands.sort(key=lambda c: (c.rejected is not None, -c.score, -c.posture))
+    # fits by score; the rejected by how close they came (posture share x how clearly their joints move)
+    cands.sort(key=lambda c: (c.rejected is not None, -c.score, -closeness[c.exercise]))
     fits = [c for c in cands if c.rejected is None]
     if not fits:
         return None, 0.0, cands
@@ -290,4 +309,16 @@ def recognise(
     return fits[0].exercise, round(fits[0].score / total, 3), cands
 
 
-__all__ = ["POSTURES", "Candidate", "EngineRun", "evidence", "quality", "recognise", "run_all", "run_engine"]
+__all__ = [
+    "POSTURES",
+    "Candidate",
+    "EngineRun",
+    "body_fit",
+    "evidence",
+    "needed_joints",
+    "plausible",
+    "quality",
+    "recognise",
+    "run_all",
+    "run_engine",
+]

@@ -84,6 +84,51 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
     return report
 
 
+def build_unknown_report(seq: Any, info: VideoInfo, recognition: dict, source: str | None = None) -> dict:
+    """The report of a recording that looks like none of the exercises formcheck knows
+    (``--exercise auto``): ``exercise: "unknown"``, no reps or faults, the camera view, and
+    ``recognition`` with the closest candidates and why each was rejected."""
+    from ..engine.views import ViewTracker
+
+    tracker, views = ViewTracker(), Counter[str]()
+    with_pose = 0
+    for f in seq.frames():
+        if f.has_person:
+            with_pose += 1
+            views[tracker.update(f)] += 1
+    t0, t1 = (float(seq.t_s[0]), float(seq.t_s[-1])) if len(seq) else (0.0, 0.0)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "formcheck_version": __version__,
+        "exercise": "unknown",
+        "exercise_name": "none of the exercises formcheck knows",
+        "video": {
+            "path": source or info.path,
+            "fps": _r(info.fps, 3),
+            "frames": len(seq),
+            "duration_s": _r(info.duration_s if info.duration_s else t1 - t0, 3),
+            "width": info.width,
+            "height": info.height,
+        },
+        "view": views.most_common(1)[0][0] if views else "unknown",
+        "side": "unknown",
+        "rep_count": 0,
+        "reps": [],
+        "faults": [],
+        "warnings": [
+            {
+                "id": "not_recognised",
+                "message": recognition.get("message", "none of the exercises formcheck knows"),
+                "start_s": _r(t0, 3),
+                "end_s": _r(t1, 3),
+            }
+        ],
+        "frames_with_pose": round(with_pose / max(len(seq), 1), 4),
+        "sets": [],
+        "recognition": recognition,
+    }
+
+
 _AT = {"peak": "at_peak", "min": "min", "max": "max", "mean": "mean"}
 
 
