@@ -86,6 +86,7 @@ STANDING_KNEE_RATIO = 0.55  # image: more than this: thighs down
 SEATED_FOOT_RATIO = 1.0  # image: ankle below hip by less than this x torso: seated / kneeling
 STANDING_FOOT_RATIO = 1.15  # image: more than this: long legs (standing; 1.2-1.6 measured)
 ANCHOR_WINDOW_S = 1.5  # half-width of the window in which "what holds still" is judged
+STEADY_S = 0.25  # half-width of the window in which a frame's posture must be the most common one
 ANCHOR_MOVE = 0.25  # x body scale: the moving end travels at least this far
 ANCHOR_STILL = 0.5  # the still end travels at most this fraction of the moving end's travel
 
@@ -333,7 +334,7 @@ def classify(
         level = torso <= LEVEL_MAX
         if _nan(thigh):
             return UNKNOWN, frozenset({"prone", "all_fours", "hinged", "on_bench", "seated"})
-        if hip_straight and not thigh_down:  # the body in a line, face down
+        if hip_straight:  # the body in a line, face down (it cannot stand on its feet leaning like this)
             return ("prone", frozenset({"prone"})) if level else ("on_bench", frozenset({"on_bench"}))
         if thigh_down and shin_level:
             return "all_fours", frozenset({"all_fours"})
@@ -415,7 +416,28 @@ def frame_postures(seq: PoseSeq, ok: np.ndarray | None = None, m: BodyMeasures |
         labels.append(lab)
         cons.append(c)
     has = np.isfinite(seq.xy[:, L.LEFT_SHOULDER, 0]) | np.isfinite(seq.xy[:, L.RIGHT_SHOULDER, 0])
+    labels, cons = _steady(seq.t_s, labels, cons)
     return Postures(labels, cons, has)
+
+
+def _steady(t_s: np.ndarray, labels: list[str], cons: list[frozenset[str]]) -> tuple[list[str], list[frozenset[str]]]:
+    """A body position holds for more than a few frames: each frame takes the most common
+    label within ``STEADY_S`` either side (a guessed landmark flickering one frame into
+    another posture is dropped), with the consistent set of the nearest frame so labelled."""
+    lo = np.searchsorted(t_s, t_s - STEADY_S)
+    hi = np.searchsorted(t_s, t_s + STEADY_S, side="right")
+    out_l, out_c = [], []
+    for i in range(len(labels)):
+        window = labels[lo[i] : hi[i]]
+        best = max(dict.fromkeys(window), key=window.count)
+        if best == labels[i]:
+            out_l.append(labels[i])
+            out_c.append(cons[i])
+            continue
+        j = min((k for k in range(lo[i], hi[i]) if labels[k] == best), key=lambda k: abs(k - i))
+        out_l.append(best)
+        out_c.append(cons[j])
+    return out_l, out_c
 
 
 # ------------------------------------------------------------------ joints
