@@ -1,6 +1,6 @@
 """formcheck in the browser: live webcam coaching and recorded-video analysis.
 
-    streamlit run app.py            (?mode=live|recorded&exercise=<id> preselects)
+    streamlit run app.py            (?mode=live|recorded|history&exercise=<id> preselects)
 
 Thin: widgets and layout only. The engine is formcheck.engine.analysis (through
 formcheck.apps.live for the camera and formcheck.apps.app_support for recorded clips).
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from formcheck.apps import history_page
 from formcheck.apps.app_support import (
     analyze_for_page,
     candidates_table,
@@ -29,7 +30,7 @@ from formcheck.io_utils import safe_stem
 ROOT = Path(__file__).resolve().parent
 SAMPLES = ROOT / "sample_videos"
 UPLOAD_TYPES = ["mp4", "mov", "webm", "avi", "m4v", "mkv"]
-MODES = {"live": "Live coaching", "recorded": "Recorded video"}
+MODES = {"live": "Live coaching", "recorded": "Recorded video", "history": "History"}
 
 
 @st.cache_resource
@@ -85,6 +86,7 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
     if key not in st.session_state:  # one coach per browser session and exercise: tabs never share a count
         st.session_state[key] = LiveCoach(spec, model=model)
     coach: LiveCoach = st.session_state[key]
+    history_page.attach_live(coach)  # saved at New set, Reset, STOP and each counted rep
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
         t = float(frame.time) if frame.time is not None else 0.0
@@ -94,7 +96,7 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
     left, right = st.columns([3, 2])
     with left:
         try:
-            webrtc_streamer(
+            ctx = webrtc_streamer(
                 key=f"live-{spec.id}",
                 mode=WebRtcMode.SENDRECV,
                 video_frame_callback=on_frame,  # runs on a worker thread; it keeps only the newest frame
@@ -102,6 +104,7 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
                 rtc_configuration={"iceServers": []},  # local only: no STUN/TURN lookups
                 async_processing=True,
             )
+            history_page.watch_stream(coach, ctx, key)
         except Exception as e:  # e.g. no WebRTC runtime (Streamlit's AppTest): say so, keep the page
             st.error(
                 f"The webcam component could not start here ({type(e).__name__}). Use 'formcheck live' in a terminal."
@@ -139,6 +142,7 @@ def live_stats(coach) -> None:
         )
     if s.faults:
         st.markdown("Faults so far: " + ", ".join(f"`{k}` x{v}" for k, v in sorted(s.faults.items())))
+    history_page.rep_checkpoint(coach, s)
 
 
 # ------------------------------------------------------------------- recorded
@@ -185,6 +189,8 @@ def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
                 return
             bar.progress(1.0, text="Done")
             st.session_state["analysis"] = (key, name, found, res, rec)
+            if res is not None:  # none of the exercises: nothing analysed, nothing kept
+                history_page.record_analysis(res.report, name, None if upload is not None else path.resolve())
     got = st.session_state.get("analysis")
     if not got or got[0] != key:
         return
@@ -221,10 +227,11 @@ def show_results(spec: ExerciseSpec, name: str, res) -> None:
         start = 0 if pick == "whole clip" else int(next(r["start_s"] for r in rep["reps"] if r["index"] == pick))
         st.video(res.video, start_time=start)
         stem = safe_stem(Path(name).stem)
-        d = st.columns(3)
+        d = st.columns(4)
         d[0].download_button("Annotated video", res.video, f"{stem}.annotated.mp4", "video/mp4")
         d[1].download_button("Report (JSON)", json.dumps(rep, indent=2), f"{stem}.report.json", "application/json")
         d[2].download_button("Reps (CSV)", res.reps_csv, f"{stem}.reps.csv", "text/csv")
+        history_page.report_button(rep, res.video, name, d[3])
     with right:
         if pick != "whole clip":
             for label, img in res.thumbs.get(pick, []):
@@ -249,8 +256,11 @@ def main() -> None:
     st.set_page_config(page_title="formcheck", layout="wide")
     mode, spec = sidebar()
     model = model_setting()
+    history_page.sidebar_settings()
     if mode == "live":
         live_page(spec, model)
+    elif mode == "history":
+        history_page.show()
     else:
         recorded_page(spec, model)
 

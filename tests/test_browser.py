@@ -1,8 +1,10 @@
 """The app in a real browser: Debian's Chromium (driven by Playwright, no browser
 download) against `streamlit run app.py`, with a recorded exercise clip as the
-webcam. Screenshots of both pages go to test-artifacts/ (FORMCHECK_ARTIFACTS)."""
+webcam. Screenshots of the pages go to test-artifacts/ (FORMCHECK_ARTIFACTS). The server keeps its
+own history database: the History page shows the sessions these tests made."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,10 +31,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+MADE: list[str] = []  # the sessions the tests below made through the page (kind: source)
+
+
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = _free_port()
-    env = os.environ | {"GLOG_minloglevel": "2"}
+    db = tmp_path_factory.mktemp("browser-history") / "history.db"
+    env = os.environ | {"GLOG_minloglevel": "2", "FORMCHECK_DB": str(db)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -110,6 +116,8 @@ def test_live_page_counts_reps_from_the_fake_webcam_and_shows_a_cue(server, fake
         # the clip loops: a full seated row takes ~8 s, the rounded back follows
         expect(page.get_by_text("Reps this set: 1")).to_be_visible(timeout=120_000)
         expect(page.get_by_text("Cue:", exact=False)).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("Saved to the history as session", exact=False)).to_be_visible(timeout=10_000)
+        MADE.append("live: browser camera")
         page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
         browser.close()
 
@@ -127,4 +135,21 @@ def test_recorded_page_in_the_browser(server):
         expect(page.get_by_text("Fault timeline", exact=False)).to_be_visible()
         page.wait_for_timeout(2000)  # let the charts draw
         page.screenshot(path=str(ARTIFACTS / "recorded.png"), full_page=True)
+        MADE.append("page: seated_cable_row.mp4")
+        with page.expect_download(timeout=120_000) as dl:  # the printable report, made when clicked
+            page.get_by_role("button", name="Report (PDF)").click()
+        pdf = Path(dl.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+        # the History page lists the sessions made above and opens the newest one's report
+        page.goto(f"{server}/?mode=history")
+        expect(page.get_by_role("heading", name="History")).to_be_visible(timeout=60_000)
+        shown = page.get_by_text(re.compile(r"^\d+ sessions?, newest first$"))
+        expect(shown).to_be_visible(timeout=60_000)
+        assert int(shown.inner_text().split()[0]) == len(MADE)
+        report = page.frame_locator("iframe").last
+        expect(report.get_by_text("page: seated_cable_row.mp4")).to_be_visible(timeout=120_000)
+        expect(report.get_by_text("Seated row (cable or band)").first).to_be_visible()
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
         browser.close()

@@ -168,12 +168,19 @@ def is_finished(out: Path, job: ClipJob, annotate: bool) -> ClipResult | None:
 
 
 def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], progress: Any = None) -> ClipResult:
-    """Analyse one clip and write its outputs; never raises for bad input."""
+    """Analyse one clip and write its outputs; never raises for bad input.
+
+    ``opts`` are :class:`~formcheck.pipeline.PoseOptions` fields, plus ``history``
+    (``db``, ``person``, ``programme``) when the clip's session(s) are to be recorded.
+    """
     os.environ.setdefault("GLOG_minloglevel", "2")
+    opts = dict(opts)
+    history = opts.pop("history", None)
     from ..engine.specs import SpecError, get_spec
     from ..media.pose import ModelUnavailable
     from ..media.video import VideoError
     from ..pipeline import NoPersonError, PoseOptions, analyze_video
+    from ..results.history import HistoryError
     from ..results.report import build_report, write_outputs
 
     t0 = time.perf_counter()
@@ -189,18 +196,23 @@ def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], p
 
         ann = out / f"{job.stem}.annotated.mp4" if annotate else None
         if job.exercise == AUTO:
-            _run_auto(job, out, ann, PoseOptions(**opts), cb, res)
+            reports = _run_auto(job, out, ann, PoseOptions(**opts), cb, res)
         else:
             result, info = analyze_video(job.path, get_spec(job.exercise), PoseOptions(**opts), ann, cb)
             report = build_report(result, info, job.rel)
             write_outputs(report, out, job.stem)
+            reports = [report]
             res.reps = report["rep_count"]
             res.faults = dict(Counter(f["id"] for f in report["faults"]))
             res.warnings = sorted({w["id"] for w in report["warnings"]})
             res.frames = result.frames
+        if history is not None:
+            record_clip(job, out, ann, reports, **history)
         res.status = "ok"
     except (VideoError, SpecError, NoPersonError, ModelUnavailable, ValueError) as e:
         res.error = str(e).splitlines()[0]
+    except HistoryError as e:  # the outputs are there, the history is not: --resume records it
+        res.error = f"not recorded in the history: {e}"
     except Exception as e:  # a bug must not sink the batch: report it on this clip
         res.error = f"internal error: {type(e).__name__}: {e}"
     res.seconds = time.perf_counter() - t0
@@ -209,10 +221,60 @@ def run_clip(job: ClipJob, out_dir: str, annotate: bool, opts: dict[str, Any], p
     return res
 
 
-def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res: ClipResult) -> None:
+def record_clip(
+    job: ClipJob, out: Path, ann: Path | None, reports: list[dict], db: str, person: str | None, programme: str | None
+) -> list[int]:
+    """Record a finished clip's session (one per segment) in the history at ``db``.
+
+    The session's key is the batch output (``--out`` and stem), the clip's content
+    hash and the segment: a clip recorded again (``--resume`` after a crash between
+    recording and the status file, ``--overwrite``) replaces its session, never adds one.
+    """
+    import datetime as dt
+
+    from ..results.history import History, started_from_file
+    from ..results.programme import load_programme
+
+    digest = file_digest(job.path)
+    prog = load_programme(programme) if programme else None
+    ids = []
+    segs = [r["segment"] for r in reports if r.get("segment")]
+    total = max(s["end_s"] for s in segs) if segs else reports[0]["video"]["duration_s"] if reports else 0.0
+    with History.open(db) as hist:
+        for report in reports:
+            seg = report.get("segment")
+            started = started_from_file(job.path, total) + dt.timedelta(seconds=seg["start_s"] if seg else 0.0)
+            key = f"batch:{out.resolve() / job.stem}:{digest}" + (f"#{seg['index']}" if seg else "")
+            ids.append(
+                hist.record(
+                    report,
+                    kind="batch",
+                    source=job.rel,
+                    person=person,
+                    started_at=started,
+                    video_path=job.path,
+                    annotated_path=ann.resolve() if ann is not None and ann.exists() else None,
+                    programme=prog,
+                    key=key,
+                )
+            )
+    return ids
+
+
+def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
+    """The first 16 hex digits of the file's SHA-256 (a clip's identity across runs)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res: ClipResult) -> list[dict]:
     """``--exercise auto`` for one clip: one model pass, then ``pipeline.auto``: one report per
     exercise segment (one segment for a one-exercise clip), or, when the clip looks like none
-    of the exercises formcheck knows, a report saying so (``exercise: unknown``)."""
+    of the exercises formcheck knows, a report saying so (``exercise: unknown``). Returns the
+    segments' reports (none for an unknown clip: nothing was analysed, nothing is recorded)."""
     import numpy as np
 
     from ..engine.specs import load_specs
@@ -234,7 +296,7 @@ def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res
         doc = {"video": job.rel, "segments": [], "recognition": ar.recognition, "report": paths["report"].name}
         write_text_atomic(out / f"{job.stem}.segments.json", json.dumps(doc, indent=2) + "\n")
         res.exercise, res.reps, res.faults, res.warnings = "unknown", 0, {}, ["not_recognised"]
-        return
+        return []
     rows = write_segment_outputs(ar.parts, seq, job.rel, out, job.stem)
     if ann is not None:
         annotate_segments(job.path, seq, [(seg, spec) for seg, spec, _ in ar.parts], ann, opts)
@@ -242,6 +304,7 @@ def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res
     res.reps = sum(r["rep_count"] for r in rows)
     res.faults = dict(sum((Counter(r["faults"]) for r in rows), Counter()))
     res.warnings = sorted({w for r in rows for w in r["warnings"]})
+    return [json.loads((out / r["report"]).read_text()) for r in rows]
 
 
 # -------------------------------------------------------------------- engines

@@ -20,6 +20,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .history_cli import DB_HELP, NO_HISTORY_HELP, PERSON_HELP, PROGRAMME_HELP, history_app, open_recording
+from .history_cli import report as report_cmd
+
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Count reps and flag form faults in back-exercise videos."
 )
@@ -108,8 +111,12 @@ def analyze(
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     specs_dir: Path | None = typer.Option(None, help="Folder of exercise specs (default: the shipped ones)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    person: str | None = typer.Option(None, "--person", help=PERSON_HELP),
+    programme: Path | None = typer.Option(None, "--programme", help=PROGRAMME_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    no_history: bool = typer.Option(False, "--no-history", help=NO_HISTORY_HELP),
 ) -> None:
-    """Analyse one clip: <stem>.report.json, <stem>.reps.csv (and <stem>.annotated.mp4)."""
+    """Analyse one clip: <stem>.report.json, <stem>.reps.csv (and <stem>.annotated.mp4); record it in the history."""
     from ..engine.specs import get_spec
     from ..io_utils import safe_stem
     from ..results.report import build_report, write_outputs
@@ -117,8 +124,10 @@ def analyze(
     with _user_errors():
         auto = exercise == "auto"
         spec = None if auto else get_spec(exercise, specs_dir)
+        rec = open_recording(db, no_history, person, programme)  # a bad history is one line, before any work
         stem = safe_stem(video.stem)
         recognition = None
+        frames_from: Path | None = video  # the video key frames of the printed report come from
         if video.suffix.lower() == ".npz":
             from ..engine.landmarks import PoseSeq
             from ..media.video import VideoInfo
@@ -129,13 +138,16 @@ def analyze(
             if annotate:
                 raise UserError("--annotate needs the video, not a landmarks file")
             seq = PoseSeq.load(video)
+            frames_from = Path(seq.source) if seq.source and Path(seq.source).is_file() else None
             duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) else 0.0
             info = VideoInfo(seq.source or str(video), seq.width, seq.height, seq.fps, len(seq), duration)
             if not np.isfinite(seq.xy).any():
                 raise UserError(f"{video}: no person found in any frame")
             if auto:
-                done, spec, res, recognition = _auto(seq, info, specs_dir, out_dir, stem, None)
-                if done:
+                found, spec, res, recognition = _auto(seq, info, specs_dir, out_dir, stem, None)
+                if found == "segments":
+                    _record_segments(rec, out_dir, stem, str(video), frames_from, None, seq)
+                if found != "one":
                     return
             else:
                 assert spec is not None
@@ -166,8 +178,10 @@ def analyze(
                         annotate_segments(video, seq, parts, ann, opts)
 
                 info = VideoInfo(vinfo.path, seq.width, seq.height, vinfo.fps, len(seq), vinfo.duration_s)
-                done, spec, res, recognition = _auto(seq, info, specs_dir, out_dir, stem, draw)
-                if done:
+                found, spec, res, recognition = _auto(seq, info, specs_dir, out_dir, stem, draw)
+                if found == "segments":
+                    _record_segments(rec, out_dir, stem, str(video), video, ann, seq)
+                if found != "one":
                     return
                 if ann is not None:
                     annotate_seq(video, seq, spec, ann, opts)
@@ -184,26 +198,63 @@ def analyze(
         out.print(f"wrote {p}", highlight=False)
     if annotate:
         out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
+    if rec is not None:
+        with _user_errors():
+            ann_path = out_dir / f"{stem}.annotated.mp4" if annotate else None
+            rec.record(report, **_file_session(video, report, frames_from, ann_path))
+
+
+def _file_session(
+    video: Path, report: dict, frames_from: Path | None, annotated: Path | None, total_s: float | None = None
+) -> dict:
+    """How a clip analysed from a file is recorded: when it started (the file's time less the
+    recording's length, plus the segment's start), and the videos its key frames come from."""
+    import datetime as dt
+
+    from ..results.history import started_from_file
+
+    seg = report.get("segment")
+    start = started_from_file(video, total_s if seg else report["video"]["duration_s"])
+    return {
+        "kind": "analyze",
+        "source": str(video),
+        "started_at": start + dt.timedelta(seconds=seg["start_s"]) if seg else start,
+        "video_path": frames_from.resolve() if frames_from is not None else None,
+        "annotated_path": annotated.resolve() if annotated is not None else None,
+    }
+
+
+def _record_segments(rec, out_dir: Path, stem: str, source: str, frames_from, annotated, seq) -> None:
+    """Each segment of a split recording is one session (from its written report)."""
+    if rec is None:
+        return
+    total = float(seq.t_s[-1]) if len(seq) else 0.0
+    listing = json.loads((out_dir / f"{stem}.segments.json").read_text())
+    for row in listing["segments"]:
+        report = json.loads((out_dir / row["report"]).read_text())
+        ann = annotated if annotated is not None and Path(annotated).exists() else None
+        rec.record(report, **_file_session(Path(source), report, frames_from, ann, total))
 
 
 def _auto(seq, info, specs_dir, out_dir: Path, stem: str, draw):
-    """--exercise auto: ``(done, spec, result, recognition)``. Done (outputs written) when the
-    recording holds several exercises (one report per segment) or none of them (a report
-    saying so); otherwise the recognised spec and its analysis of the whole recording."""
+    """--exercise auto: ``(found, spec, result, recognition)``. ``found`` is ``"segments"``
+    (several exercises: one report per segment written), ``"none"`` (none of them: a report
+    saying so written; nothing is recorded in the history) or ``"one"`` (the recognised spec
+    and its analysis of the whole recording, for the caller to report)."""
     from ..engine.specs import load_specs
     from ..pipeline import auto
 
     ar = auto(seq, load_specs(specs_dir))
     if len(ar.parts) >= 2:
         _write_segments(seq, info.path, ar.parts, out_dir, stem, draw)
-        return True, None, None, ar.recognition
+        return "segments", None, None, ar.recognition
     if not ar.parts:
         _none_of_them(seq, info, ar.recognition, out_dir, stem, annotated=draw is not None)
-        return True, None, None, ar.recognition
+        return "none", None, None, ar.recognition
     _, spec, res = ar.parts[0]
     rec = ar.recognition
     out.print(f"recognised [bold]{spec.id}[/] (confidence {rec['confidence']:.0%})", highlight=False)
-    return False, spec, res, rec
+    return "one", spec, res, rec
 
 
 def _write_segments(seq, source: str, parts, out_dir: Path, stem: str, draw) -> None:
@@ -496,8 +547,13 @@ def batch(
     max_fps: float | None = typer.Option(None, help="Analyse at most this many frames per second."),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
     progress: bool = typer.Option(True, help="Show progress bars."),
+    person: str | None = typer.Option(None, "--person", help=PERSON_HELP),
+    programme: Path | None = typer.Option(None, "--programme", help=PROGRAMME_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    no_history: bool = typer.Option(False, "--no-history", help=NO_HISTORY_HELP),
 ) -> None:
-    """Analyse every clip in a folder; per-clip outputs plus summary.csv / summary.json."""
+    """Analyse every clip in a folder; per-clip outputs plus summary.csv / summary.json; each clip is
+    recorded in the history (once: --resume and --overwrite replace a clip's session)."""
     from . import batch as b
 
     if engine not in ("local", "ray"):
@@ -522,6 +578,7 @@ def batch(
         for ex in sorted({j.exercise for j in todo}):
             if ex != b.AUTO:
                 get_spec(ex)  # an unknown exercise stops the batch before any work
+        rec = open_recording(db, no_history, person, programme)
         out_dir.mkdir(parents=True, exist_ok=True)
         done: list = []
         existing = [
@@ -545,12 +602,14 @@ def batch(
                 out.print(f"resuming: {len(done)} clips already finished, {len(todo)} to do", highlight=False)
     # workers that share the cores decode single-threaded: the model (one inference thread) is the work to spread
     workers = 1 if engine == "ray" else max(1, min(jobs, len(todo)))
-    opts = {
+    opts: dict[str, Any] = {
         "max_side": max_side,
         "max_fps": max_fps,
         "decode_threads": 1 if workers > 1 else 0,
         "model": str(model.resolve()) if model else None,
     }
+    if rec is not None:
+        opts["history"] = rec.worker_options()  # each worker records its clips (one transaction per session)
     results = list(done)
     code = _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, progress)
     paths = b.write_summary(out_dir, results)
@@ -661,8 +720,12 @@ def live(
     max_seconds: float | None = typer.Option(None, help="Stop after this many seconds."),
     back: bool = typer.Option(True, help="Trace the back outline (costs model time; needed for back_not_flat)."),
     model: Path | None = typer.Option(None, "--model", help=MODEL_HELP),
+    person: str | None = typer.Option(None, "--person", help=PERSON_HELP),
+    db: Path | None = typer.Option(None, "--db", help=DB_HELP),
+    no_history: bool = typer.Option(False, "--no-history", help=NO_HISTORY_HELP),
 ) -> None:
-    """Live coaching from a camera (or a file played in real time) in an OpenCV window."""
+    """Live coaching from a camera (or a file played in real time) in an OpenCV window; the session is
+    recorded in the history at each new set, reset and at the end."""
     import time
 
     from ..engine.specs import get_spec
@@ -671,6 +734,7 @@ def live(
 
     with _user_errors():
         spec = get_spec(exercise)
+        rec = open_recording(db, no_history, person)
         if model is not None:
             from ..media.pose import check_model
 
@@ -697,6 +761,11 @@ def live(
 
             frames = with_first()
     coach = LiveCoach(spec, back=back, model=str(model) if model else None)
+    recorder = None
+    if rec is not None:
+        from .live_history import LiveHistory
+
+        recorder = LiveHistory(coach, rec.hist, rec.person, str(source) if source else f"camera {camera}")
     latest = LatestFrame(frames)
     cv2: Any = None
     if window:
@@ -726,6 +795,12 @@ def live(
         coach.close()
     status = coach.snapshot()
     out.print(fmt_status(status) + f"; {latest.dropped} frames dropped to keep up", highlight=False)
+    if recorder is not None:
+        if recorder.recorded:
+            ids = ", ".join(map(str, recorder.recorded))
+            out.print(f"recorded session {ids} in {recorder.hist.path}", highlight=False, soft_wrap=True)
+        if recorder.error:
+            _fail(recorder.error)
 
 
 @app.command()
@@ -770,6 +845,10 @@ def programme(
         highlight=False,
     )
     out.print(t)
+
+
+app.add_typer(history_app, name="history")
+app.command("report")(report_cmd)
 
 
 def main() -> None:

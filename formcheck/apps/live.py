@@ -12,6 +12,7 @@ model drops frames instead of falling behind (latency does not grow).
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.analysis import Analyzer, FrameState
+from ..engine.analysis import AnalysisResult, Analyzer, FrameState
 from ..engine.landmarks import PoseFrame
 from ..engine.specs import ExerciseSpec
 from ..media.annotate import Annotator
@@ -61,6 +62,8 @@ class LiveCoach:
         self._frames = 0
         self._t_offset = 0.0
         self._last_t: float | None = None
+        # the history (formcheck.apps.live_history): called at New set, Reset, STOP, a counted rep, close
+        self.on_checkpoint: Callable[[str], None] | None = None
 
     def _start(self, w: int, h: int, model: bool = True) -> None:
         from ..media.pose import PoseEstimator
@@ -142,15 +145,31 @@ class LiveCoach:
             if self._an is not None:
                 self._sets.append(self._an.counter.count)
                 self._an.new_set()
+        self.checkpoint("new_set")
 
     def reset(self) -> None:
+        self.checkpoint("reset")  # the session so far, before it is cleared
         with self._lock:
             self._sets = []
             if self._size is not None:
                 self._start(*self._size, model=self._est is not None)
             self._state = None
 
+    def analysis_so_far(self) -> tuple[AnalysisResult, tuple[int, int]] | None:
+        """The session so far and the frame size, without ending it (a copy of the engine
+        is finished); None before the first frame."""
+        with self._lock:
+            if self._an is None or self._size is None:
+                return None
+            return copy.deepcopy(self._an).result(), self._size
+
+    def checkpoint(self, event: str) -> None:
+        """Hand the session so far to ``on_checkpoint``: new_set, reset, stop, rep or close."""
+        if self.on_checkpoint is not None:
+            self.on_checkpoint(event)
+
     def close(self) -> None:
+        self.checkpoint("close")
         with self._lock:
             if self._est is not None:
                 self._est.close()

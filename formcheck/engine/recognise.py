@@ -59,6 +59,8 @@ def _not_against(spec: ExerciseSpec, values: dict[str, float]) -> bool:
     if not values:
         return False
     for c in spec.setup.conditions:
+        if getattr(c, "at", "rep") != "rep":
+            continue  # a condition on where a rep starts, not on every frame
         v = values.get(c.metric, math.nan)
         if math.isfinite(v) and ((c.min is not None and v < c.min) or (c.max is not None and v > c.max)):
             return False
@@ -94,6 +96,9 @@ def travels(spec: ExerciseSpec, run: EngineRun) -> tuple[bool, str]:
     if len(v) < 5:
         return False, f"{name} not measured in its start position"
     lo, hi = (float(x) for x in np.percentile(v, [5, 95]))
+    min_rom = getattr(r, "min_rom", None)  # counting relative to the set's own reps: a rep moves at least this
+    if min_rom is not None:
+        return hi - lo >= min_rom, f"{name} moves {hi - lo:.1f} {unit} (a rep moves at least {min_rom:.1f})"
     if r.baseline == "rest":
         need = abs(r.count - r.rest)
         ok = hi - lo >= need

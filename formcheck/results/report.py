@@ -11,8 +11,8 @@ from typing import Any
 
 from .. import __version__
 from ..engine.analysis import AnalysisResult, _r
-from ..io_utils import write_text_atomic
 from ..engine.sets import group_sets
+from ..io_utils import write_text_atomic
 from ..media.video import VideoInfo
 
 SCHEMA_VERSION = 1
