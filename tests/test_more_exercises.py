@@ -358,3 +358,13 @@ def test_real_push_up_one_rep():
     assert 0.3 <= r.start_s <= 1.3 and 3.5 <= r.end_s <= 5.0
     assert report(res)["reps"][0]["variant"] == "standard"
     assert fault_ids(res) <= {"hips_piked"}
+
+
+def test_a_report_with_variants_follows_the_schema():
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "report.schema.json").read_text())
+    rep = report(analyze_seq(_fixture("romanian_deadlift"), get_spec("deadlift")))
+    jsonschema.validate(rep, schema)
+    assert rep["variants"] == {"romanian": 1} and rep["sets"][0]["variant"] == "romanian"

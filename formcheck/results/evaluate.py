@@ -190,9 +190,7 @@ def summarise_recognition(clips: list[RecognitionEval]) -> dict:
     }
 
 
-def evaluate_recognition(
-    labels: str | Path, run: Callable[[Path], str]
-) -> tuple[list[RecognitionEval], dict]:
+def evaluate_recognition(labels: str | Path, run: Callable[[Path], str]) -> tuple[list[RecognitionEval], dict]:
     """Run ``run(path) -> spec id or "unknown"`` on each labelled clip."""
     clips = []
     for path, want in read_recognition_labels(labels):
