@@ -39,6 +39,9 @@ POSTURE_MIN = 0.5
 POSTURE_SEEN_MIN = 0.25
 #: Share of frames with one end (hands or body) clearly still that decides ``hands``.
 ANCHOR_MIN = 0.3
+#: ``hands = "fixed"`` (the hands carry the body: a bar, bars, the floor) must be seen on this share of frames
+#: (real pull-ups and push-ups: 0.35-1.0; a person holding still: 0).
+FIXED_MIN = 0.2
 #: Below this score the best fit is too weak to name.
 MIN_SCORE = 0.05
 
@@ -205,6 +208,8 @@ def body_fit(spec: ExerciseSpec, body: BodySummary) -> Fit:
         free = body.anchor.get("body", 0.0)
         if spec.hands == "fixed" and free >= ANCHOR_MIN and free > fixed:
             why.append("the hands move while the body holds still (here the hands hold a bar or the floor)")
+        elif spec.hands == "fixed" and fixed < FIXED_MIN:
+            why.append("the hands are never seen holding still while the body moves (here they carry the body)")
         if spec.hands == "free" and fixed >= ANCHOR_MIN and fixed > free:
             why.append("the hands hold still while the body moves (here the hands move the weight)")
     for r in spec.reaches:
