@@ -239,7 +239,7 @@ def recognition_dict(
 
 def recognise_clip(seq: PoseSeq, specs: dict[str, ExerciseSpec]) -> dict:
     """Whole-clip recognition only (no splitting): the ``recognition`` object."""
-    from .engine.posture import analyse
+    from .engine.body import analyse
     from .engine.recognise import needed_joints, recognise
 
     summ = analyse(seq, needed_joints(specs)).summary()
@@ -250,7 +250,7 @@ def recognise_clip(seq: PoseSeq, specs: dict[str, ExerciseSpec]) -> dict:
 def auto(seq: PoseSeq, specs: dict[str, ExerciseSpec], candidates: int = 5) -> AutoResult:
     """Recognise the exercise(s) of a recording: posture and moving joints first
     (:mod:`formcheck.engine.recognise`), split when it holds several, or none of them."""
-    from .engine.posture import analyse
+    from .engine.body import analyse
     from .engine.recognise import needed_joints, plausible, recognise, run_all
 
     body = analyse(seq, needed_joints(specs))

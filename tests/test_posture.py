@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from kinematics import Pose, anchored, reps, sequence
 
+from formcheck.engine.body import JOINTS, analyse, summarise
 from formcheck.engine.landmarks import Landmark as L
 from formcheck.engine.landmarks import PoseSeq
-from formcheck.engine.posture import JOINTS, POSTURES, UNKNOWN, analyse, classify, frame_postures, summarise
+from formcheck.engine.posture import POSTURES, UNKNOWN, classify, frame_postures
 
 SIDE, OBLIQUE, FRONT = 90.0, 45.0, 0.0
 

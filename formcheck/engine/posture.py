@@ -1,4 +1,4 @@
-"""Body position (posture), moving joints and what holds still, measured from the body alone.
+"""Body position (posture) and what holds still, measured from the body alone.
 
 Recognition starts here (:mod:`formcheck.engine.recognise`): an exercise is done
 in a few body positions (a bent-over row hinged on the feet, a pulldown
@@ -26,11 +26,8 @@ the image: MediaPipe guesses high-visibility points beyond the edge) is
 ``unknown``, with the postures it is still consistent with (an upright torso
 whose legs are out of frame may be standing, seated or hanging).
 
-Joint measures (:data:`JOINTS`) are angles of the 3D landmarks (elbow,
-shoulder, hip, knee), directions against gravity (torso, hands), the
-shoulder-line twist, the ear-shoulder gap (shrugs) and the traced back's
-curvature (cat-cow); a joint *moves* when its 5-95 percentile range over the
-stretch reaches its threshold.
+The joints that move, and a stretch summarised for recognition, are in
+:mod:`formcheck.engine.body`.
 
 Pure numpy; arrays follow :mod:`formcheck.engine.landmarks`.
 """
@@ -38,14 +35,13 @@ Pure numpy; arrays follow :mod:`formcheck.engine.landmarks`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import geometry as geo
 from .landmarks import Landmark as L
 from .landmarks import PoseSeq
-from .silhouette import back_curvature
 
 #: Body positions a spec may declare (``postures = [...]``), with their meaning.
 POSTURES: dict[str, str] = {
@@ -64,8 +60,10 @@ POSTURES: dict[str, str] = {
 UNKNOWN = "unknown"
 UPRIGHT_SET = frozenset({"standing", "seated", "kneeling", "hanging", "on_bars"})
 
-# ---- thresholds (deg unless stated). Gravity is the camera's down axis: each
-# boundary keeps at least 10 deg from the positions it separates, for camera tilt.
+# ---- thresholds (deg unless stated). Gravity is the camera's down axis: the boundaries sit
+# between the positions they separate, most with 10 deg or more on each side for camera tilt;
+# where two positions come closer (a 30-degree incline bench and a level plank, the bottoms of a
+# conventional deadlift and a squat) the specs that could be either declare both.
 RECLINED_MAX = 55.0  # chest up and torso above this: an upright body leaning back (legs decide), not lying
 UPRIGHT_MIN = 65.0  # torso above this: upright (standing ~85, seated rows lean to ~60-70 -> legs decide)
 LEVEL_MAX = 30.0  # |torso| below this: near level (lying, all fours, a flat-back hinge, a plank)
@@ -75,7 +73,7 @@ THIGH_DOWN = -50.0  # thigh (hip->knee) below this: pointing down from the hips
 THIGH_LEVEL = -35.0  # thigh above this: forward / level
 HIPS_HIGH = -20.0  # bent forward with the thigh below this: hips above the knees (hinged, e.g. a deadlift's start)
 SHIN_VERTICAL = -50.0  # knee->ankle below this: the foot under the knee
-SHIN_LEVEL = 35.0  # |knee->ankle| below this: the shin along the floor
+SHIN_LEVEL = 30.0  # |knee->ankle| below this: the shin along the floor (between this and SHIN_VERTICAL: unsure)
 STRAIGHT = 145.0  # hip or knee angle above this: straight (body in a line)
 ARMS_UP = 30.0  # shoulder->wrist above this on every seen arm: hands overhead
 HANG_MIN = 0.0  # hands above the shoulders (at least level) and holding still while the body moves: hanging
@@ -92,44 +90,6 @@ ANCHOR_STILL = 0.5  # the still end travels at most this fraction of the moving 
 
 MIN_VISIBILITY = 0.5
 EDGE_MARGIN_PX = 2.0
-
-
-@dataclass(frozen=True)
-class Joint:
-    """A joint measure: its unit, the 5-95 percentile range over a stretch at which it
-    counts as moving, and the range above which a joint that should stay still does not
-    (landmark jitter and a little give are allowed)."""
-
-    unit: str
-    moves_at: float
-    still_max: float
-    meaning: str
-
-
-#: Joint measures a spec may declare as moving (``moving = [...]``) or in ``reaches``.
-JOINTS: dict[str, Joint] = {
-    "elbow": Joint("deg", 30.0, 45.0, "shoulder-elbow-wrist angle (180 = straight arm)"),
-    "shoulder": Joint("deg", 25.0, 40.0, "hip-shoulder-elbow angle (0 = arm down the side, 180 = overhead)"),
-    "hip": Joint("deg", 20.0, 30.0, "shoulder-hip-knee angle (180 = body in a line)"),
-    "knee": Joint("deg", 25.0, 40.0, "hip-knee-ankle angle (180 = straight leg)"),
-    "torso": Joint("deg", 5.0, 20.0, "hip->shoulder above the horizontal (90 = upright, 0 = level, < 0 head down)"),
-    "hands": Joint("deg", 25.0, 40.0, "shoulder->wrist above the horizontal (90 = straight overhead, -90 = hanging)"),
-    "twist": Joint("deg", 15.0, 25.0, "turn of the shoulder line against the hip line"),
-    "shrug": Joint("pct_torso", 4.0, 8.0, "ear-shoulder gap in % of torso length"),
-    "spine": Joint("pct_torso", 4.0, 8.0, "bulge of the traced back outline in % of torso length (+ rounded)"),
-    "spread": Joint(
-        "deg", 40.0, 60.0, "angle between the two upper arms (0 = side by side, 180 = straight out to the sides)"
-    ),
-    "lean": Joint("deg", 8.0, 20.0, "torso from vertical toward the chest's side: + forward, - back"),
-}
-SIDED_JOINTS = {
-    "elbow": ("SHOULDER", "ELBOW", "WRIST"),
-    "shoulder": ("HIP", "SHOULDER", "ELBOW"),
-    "hip": ("SHOULDER", "HIP", "KNEE"),
-    "knee": ("HIP", "KNEE", "ANKLE"),
-}
-#: A joint is measured on a stretch when it is usable on at least this share of its frames.
-MIN_COVERAGE = 0.3
 
 
 def usable_mask(seq: PoseSeq) -> np.ndarray:
@@ -210,8 +170,8 @@ def measure(seq: PoseSeq, ok: np.ndarray | None = None) -> BodyMeasures:
         return _side_mean(out)
 
     thigh, shin = seg_elev("HIP", "KNEE"), seg_elev("KNEE", "ANKLE")
-    hip = _side_mean([_sided_angle(w, ok, s, SIDED_JOINTS["hip"]) for s in sides])
-    knee = _side_mean([_sided_angle(w, ok, s, SIDED_JOINTS["knee"]) for s in sides])
+    hip = _side_mean([_sided_angle(w, ok, s, ("SHOULDER", "HIP", "KNEE")) for s in sides])
+    knee = _side_mean([_sided_angle(w, ok, s, ("HIP", "KNEE", "ANKLE")) for s in sides])
     hands = np.stack(
         [
             _masked(
@@ -336,17 +296,13 @@ def classify(
             return UNKNOWN, frozenset({"prone", "all_fours", "hinged", "on_bench", "seated"})
         if hip_straight:  # the body in a line, face down (it cannot stand on its feet leaning like this)
             return ("prone", frozenset({"prone"})) if level else ("on_bench", frozenset({"on_bench"}))
-        if thigh_down and shin_level:
-            return "all_fours", frozenset({"all_fours"})
-        if thigh_down and _nan(shin):  # on the knees or on the feet: the shins decide, unseen
-            return UNKNOWN, frozenset({"all_fours", "hinged"})
-        if thigh <= HIPS_HIGH and not shin_level:  # hips above the knees, on the feet
-            return "hinged", frozenset({"hinged"})
-        if thigh > HIPS_HIGH and not hip_straight:  # hips down at knee height, bent forward
-            return "seated", frozenset({"seated"})
-        if level:
-            return UNKNOWN, frozenset({"prone", "all_fours", "hinged"})
-        return UNKNOWN, frozenset({"hinged", "on_bench", "seated"})
+        if thigh <= HIPS_HIGH:  # hips above the knees: on the knees or on the feet, the shins decide
+            if shin_level:
+                return "all_fours", frozenset({"all_fours"})
+            if shin_down:
+                return "hinged", frozenset({"hinged"})
+            return UNKNOWN, frozenset({"all_fours", "hinged"})  # shins unseen, or between the two
+        return "seated", frozenset({"seated"})  # hips down at knee height, bent forward
     # upright (or leaning back): the hands carrying the body first, then the legs
     if arms_down and anchor == "hands_body":
         return "on_bars", frozenset({"on_bars"})
@@ -438,166 +394,3 @@ def _steady(t_s: np.ndarray, labels: list[str], cons: list[frozenset[str]]) -> t
         out_l.append(best)
         out_c.append(cons[j])
     return out_l, out_c
-
-
-# ------------------------------------------------------------------ joints
-def joint_series(seq: PoseSeq, name: str, ok: np.ndarray | None = None) -> np.ndarray:
-    """``(n_series, T)``: a joint measure per frame, one row per body side where it has
-    sides (NaN where not usable). See :data:`JOINTS`."""
-    ok = usable_mask(seq) if ok is None else ok
-    w = seq.world.astype(np.float64)
-    if name in SIDED_JOINTS:
-        return np.stack([_sided_angle(w, ok, s, SIDED_JOINTS[name]) for s in ("LEFT", "RIGHT")])
-    if name == "hands":
-        return np.stack(
-            [
-                _masked(
-                    geo.elevation(w[:, _lm(s, "SHOULDER")], w[:, _lm(s, "WRIST")]),
-                    ok[:, [_lm(s, "SHOULDER"), _lm(s, "WRIST")]].all(1),
-                )
-                for s in ("LEFT", "RIGHT")
-            ]
-        )
-    torso4 = [int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER), int(L.LEFT_HIP), int(L.RIGHT_HIP)]
-    if name == "spread":
-        arms = [int(L.LEFT_SHOULDER), int(L.LEFT_ELBOW), int(L.RIGHT_SHOULDER), int(L.RIGHT_ELBOW)]
-        left, right = w[:, arms[1]] - w[:, arms[0]], w[:, arms[3]] - w[:, arms[2]]
-        return _masked(geo.joint_angle(left, np.zeros_like(left), right), ok[:, arms].all(1))[None]
-    if name == "torso":
-        return measure_torso(w, ok)[None]
-    if name == "lean":
-        ls, rs, lh, rh = (w[:, i] for i in torso4)
-        v = geo.lean((lh + rh) / 2, (ls + rs) / 2, geo.forward_dir(ls, rs))
-        return _masked(v, ok[:, torso4].all(1))[None]
-    if name == "twist":
-        v = geo.twist(*(w[:, i] for i in torso4))
-        return _masked(v, ok[:, torso4].all(1))[None]
-    if name == "shrug":
-        out = []
-        tl = np.linalg.norm((w[:, 11] + w[:, 12]) / 2 - (w[:, 23] + w[:, 24]) / 2, axis=1)
-        for s in ("LEFT", "RIGHT"):
-            e, sh = _lm(s, "EAR"), _lm(s, "SHOULDER")
-            gap = np.linalg.norm(w[:, e] - w[:, sh], axis=1) / np.where(tl > 0, tl, np.nan) * 100.0
-            out.append(_masked(gap, ok[:, [e, sh]].all(1) & ok[:, torso4].all(1)))
-        return np.stack(out)
-    if name == "spine":
-        out1 = np.full(len(seq), np.nan)
-        if seq.back is not None:
-            from .views import body_yaw
-
-            for i in range(len(seq)):
-                near = "RIGHT" if body_yaw(seq.world[i]) < 0 else "LEFT"
-                si, hi = _lm(near, "SHOULDER"), _lm(near, "HIP")
-                if ok[i, si] and ok[i, hi]:
-                    out1[i] = back_curvature(seq.back[i], seq.xy[i, si], seq.xy[i, hi])[0]
-        return out1[None]
-    raise ValueError(f"unknown joint '{name}' (known: {', '.join(JOINTS)})")
-
-
-def measure_torso(w: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    ls, rs, lh, rh = 11, 12, 23, 24
-    all4 = ok[:, [ls, rs, lh, rh]].all(1)
-    torso = _masked(geo.elevation((w[:, lh] + w[:, rh]) / 2, (w[:, ls] + w[:, rs]) / 2), all4)
-    for s, h in ((ls, lh), (rs, rh)):
-        one = ok[:, s] & ok[:, h] & ~np.isfinite(torso)
-        torso = np.where(one, geo.elevation(w[:, h], w[:, s]), torso)
-    return torso
-
-
-@dataclass(frozen=True)
-class JointRange:
-    """How far a joint moved over a stretch: the 5-95 percentile range (the larger side's),
-    its low and high values, and the share of frames where it was measured."""
-
-    joint: str
-    range: float
-    low: float
-    high: float
-    coverage: float
-
-    @property
-    def measured(self) -> bool:
-        return self.coverage >= MIN_COVERAGE and math.isfinite(self.range)
-
-    @property
-    def moves(self) -> bool:
-        return self.measured and self.range >= JOINTS[self.joint].moves_at
-
-
-def joint_range(series: np.ndarray, name: str, mask: np.ndarray | None = None) -> JointRange:
-    """Range of a joint's ``(n_series, T)`` values over the frames in ``mask``."""
-    best: tuple[float, float, float, float] = (math.nan, math.nan, math.nan, 0.0)
-    n_frames = series.shape[1] if mask is None else int(mask.sum())
-    for row in series:
-        v = row if mask is None else row[mask]
-        fin = v[np.isfinite(v)]
-        cov = len(fin) / max(n_frames, 1)
-        if cov < MIN_COVERAGE or len(fin) < 5:
-            best = best if math.isfinite(best[0]) else (math.nan, math.nan, math.nan, max(best[3], cov))
-            continue
-        lo, hi = np.percentile(fin, [5, 95])
-        if not math.isfinite(best[0]) or hi - lo > best[0]:
-            best = (float(hi - lo), float(lo), float(hi), cov)
-    return JointRange(name, *best)
-
-
-@dataclass
-class BodySummary:
-    """A stretch of frames, summarised for recognition."""
-
-    postures: dict[str, float]  # share of the frames with a person in each posture (and unknown)
-    consistent: dict[str, float]  # share of the frames consistent with each posture
-    seen: dict[str, float]  # share of the frames in each posture, an ambiguous frame split evenly
-    joints: dict[str, JointRange] = field(default_factory=dict)
-    anchor: dict[str, float] = field(default_factory=dict)  # share of frames: hands / body held still
-
-
-@dataclass
-class Body:
-    """A recording measured once: every frame's posture, anchor and joint measures;
-    :meth:`summary` summarises any stretch of it (see :func:`analyse`)."""
-
-    t_s: np.ndarray
-    postures: Postures
-    anchor: np.ndarray
-    series: dict[str, np.ndarray]  # joint -> (n_series, T)
-
-    def summary(self, mask: np.ndarray | None = None) -> BodySummary:
-        """Posture shares, joint ranges and anchors over the frames in ``mask`` (all by default)."""
-        post = self.postures
-        sel = post.has_person if mask is None else (post.has_person & mask)
-        idx = np.flatnonzero(sel)
-        cons: dict[str, float] = {}
-        seen: dict[str, float] = {}
-        for i in idx:
-            c = post.consistent[i]
-            for p in c:
-                cons[p] = cons.get(p, 0) + 1
-                seen[p] = seen.get(p, 0) + 1 / len(c)
-        n = max(len(idx), 1)
-        summ = BodySummary(
-            post.fractions(mask),
-            {k: round(v / n, 3) for k, v in cons.items()},
-            {k: round(v / n, 3) for k, v in seen.items()},
-            anchor={
-                a: round(float(np.mean(self.anchor[idx] == a)), 3) if len(idx) else 0.0
-                for a in ("hands", "hands_body", "body")
-            },
-        )
-        for j, ser in self.series.items():
-            summ.joints[j] = joint_range(ser, j, sel)
-        return summ
-
-
-def analyse(seq: PoseSeq, joints: tuple[str, ...] | None = None) -> Body:
-    """Measure ``seq`` once: postures, anchors and the ``joints`` (default: all)."""
-    ok = usable_mask(seq)
-    m = measure(seq, ok)
-    post = frame_postures(seq, ok, m)
-    series = {j: joint_series(seq, j, ok) for j in (joints or tuple(JOINTS))}
-    return Body(seq.t_s, post, m.anchor, series)
-
-
-def summarise(seq: PoseSeq, joints: tuple[str, ...] | None = None, mask: np.ndarray | None = None) -> BodySummary:
-    """Posture shares, joint ranges and anchors of ``seq`` (within ``mask``)."""
-    return analyse(seq, joints).summary(mask)

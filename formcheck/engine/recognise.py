@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analysis import AnalysisResult, Analyzer
+from .body import JOINTS, MIN_COVERAGE, BodySummary, summarise
 from .landmarks import PoseSeq
-from .posture import JOINTS, MIN_COVERAGE, POSTURES, BodySummary, summarise
+from .posture import POSTURES
 from .specs import ExerciseSpec
 
 #: Share of the frames (with a person) that must be consistent with the spec's postures...

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .body import Body, analyse
 from .landmarks import PoseSeq
-from .posture import Body, analyse
 from .recognise import EngineRun, body_fit, needed_joints, quality, run_all
 from .specs import ExerciseSpec
 

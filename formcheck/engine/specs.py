@@ -19,8 +19,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .body import JOINTS
 from .landmarks import SIDED_PARTS, UNSIDED_PARTS
-from .posture import JOINTS, POSTURES
+from .posture import POSTURES
 
 if sys.version_info >= (3, 11):
     import tomllib
