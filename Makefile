@@ -1,30 +1,54 @@
 # Two commands do everything on a fresh machine:
-#   make demo   set up what is missing, analyse a shipped sample video into results/
-#   make test   set up what is missing, run the test suite
+#   make demo   set up what is missing (the package and its base dependencies), analyse a shipped sample video into results/
+#   make test   set up what is missing (the test extras, Ray, Debian's chromium), run the test suite
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
 DEMO_CLIP ?= sample_videos/seated_cable_row.mp4
 DEMO_EXERCISE ?= seated_row
+# One stamp per set of extras, all in the one venv: `make demo` installs only the base
+# dependencies; `make test` and `make lint` add theirs to it later (pip upgrades in place).
+BASE := $(VENV)/.installed-base
+TEST := $(VENV)/.installed-test
+DEV := $(VENV)/.installed-dev
 
-.PHONY: setup demo test lint bench clean fixtures model
+.PHONY: setup demo test chromium pdftools lint bench clean fixtures model
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+
+$(BASE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[test,ray]"
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev,ray]"
-	touch $(STAMP)
+	touch $@
 
-setup: $(STAMP)
+# A developer's venv: everything (tests, Ray, ruff, mypy, matplotlib for docs/ figures).
+setup: $(DEV)
 
-demo: setup
+demo: $(BASE)
 	$(BIN)/formcheck analyze $(DEMO_CLIP) --exercise $(DEMO_EXERCISE) --out results --annotate
 
-test: setup
-	$(BIN)/python -m pytest
+# The browser tests need Debian's chromium: installed here when missing, or one line saying how.
+chromium:
+	tools/ensure-chromium
 
-lint: setup
+# The report tests need poppler and Pango (Debian packages): installed here when missing.
+pdftools:
+	tools/ensure-pdf-tools
+
+test: $(TEST) chromium pdftools
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV)
 	$(BIN)/ruff check formcheck tests bench
 	$(BIN)/mypy formcheck
 
@@ -32,12 +56,12 @@ clean:
 	rm -rf results .pytest_cache
 
 # Regenerate the stored landmark fixtures from sample_videos/ (runs the model; review the test diff after).
-fixtures: setup
+fixtures: $(BASE)
 	for v in sample_videos/*.mp4; do \
 	  $(BIN)/formcheck extract $$v -o tests/fixtures/landmarks/$$(basename $$v .mp4).npz --no-progress || exit 1; \
 	done
 
-bench: setup
+bench: $(BASE)
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/bench_batch.py
 

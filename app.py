@@ -111,9 +111,9 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
             )
     with right:
         b1, b2 = st.columns(2)
-        if b1.button("New set", use_container_width=True):
+        if b1.button("New set", width="stretch"):
             coach.new_set()
-        if b2.button("Reset", use_container_width=True):
+        if b2.button("Reset", width="stretch"):
             coach.reset()
         live_stats(coach)
 
@@ -201,12 +201,12 @@ def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
         if seen:
             st.caption(f"Body position seen: {seen}")
         st.markdown("**Closest exercises and why they were rejected**")
-        st.dataframe(candidates_table(rec), hide_index=True, use_container_width=True)
+        st.dataframe(candidates_table(rec), hide_index=True, width="stretch")
         return
     if rec is not None:
         st.success(f"Recognised: {found.name} (confidence {rec['confidence']:.0%})")
         with st.expander("Why this exercise"):
-            st.dataframe(candidates_table(rec), hide_index=True, use_container_width=True)
+            st.dataframe(candidates_table(rec), hide_index=True, width="stretch")
     show_results(found, name, res)
 
 
@@ -235,13 +235,13 @@ def show_results(spec: ExerciseSpec, name: str, res) -> None:
     with right:
         if pick != "whole clip":
             for label, img in res.thumbs.get(pick, []):
-                st.image(img, caption=f"rep {pick}: {label}", use_container_width=True)
+                st.image(img, caption=f"rep {pick}: {label}", width="stretch")
     st.markdown("**Per rep**")
-    st.dataframe(rep_table(rep), hide_index=True, use_container_width=True)
+    st.dataframe(rep_table(rep), hide_index=True, width="stretch")
     st.markdown("**Fault timeline** (green: counted reps)")
-    st.altair_chart(fault_timeline(rep), use_container_width=True)
+    st.altair_chart(fault_timeline(rep), width="stretch")
     if rep["faults"]:
-        st.dataframe(fault_table(rep), hide_index=True, use_container_width=True)
+        st.dataframe(fault_table(rep), hide_index=True, width="stretch")
     metrics = [m for m in spec.metrics if m in res.series.columns]
     m = st.selectbox(
         "Angle over time",
@@ -249,7 +249,7 @@ def show_results(spec: ExerciseSpec, name: str, res) -> None:
         index=metrics.index(spec.reps.metric),
         format_func=lambda k: spec.metrics[k].label or k,
     )
-    st.altair_chart(metric_chart(res.series, spec, rep, m), use_container_width=True)
+    st.altair_chart(metric_chart(res.series, spec, rep, m), width="stretch")
 
 
 def main() -> None:

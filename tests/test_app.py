@@ -10,7 +10,32 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def test_live_page_renders_with_its_controls():
+@pytest.fixture
+def no_streamlit_deprecations():
+    """Fails the test if the page calls anything Streamlit deprecates (use_container_width, ...).
+    Streamlit reports those through its own logger, not as Python warnings."""
+    import logging
+
+    from streamlit import deprecation_util
+
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    logger = logging.getLogger(deprecation_util.__name__)
+    handler = Collect(logging.WARNING)
+    deprecation_util._shown_warnings.clear()  # warnings shown once per process would hide from later tests
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not seen, seen
+
+
+def test_live_page_renders_with_its_controls(no_streamlit_deprecations):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert at.sidebar.radio[0].value == "live"
@@ -29,7 +54,7 @@ def test_a_bad_model_file_in_the_settings_is_a_message_not_a_crash(tmp_path):
     assert "coach:seated_row" in at.session_state  # the page goes on with the shipped model
 
 
-def test_recorded_page_analyses_a_sample_clip():
+def test_recorded_page_analyses_a_sample_clip(no_streamlit_deprecations):
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["mode"] = "recorded"
     at.query_params["exercise"] = "seated_row"

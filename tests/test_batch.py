@@ -170,3 +170,47 @@ def test_ray_engine_runs_the_same_task(clips, tmp_path):
     by = {row["path"]: row for row in json.loads((out / "summary.json").read_text())["results"]}
     assert by["a.mp4"]["status"] == "ok" and by["a.mp4"]["reps"] == 1
     assert by["empty.avi"]["status"] == "error"
+
+
+def test_batch_without_ray_gives_the_install_advice_verbatim(clips, tmp_path, monkeypatch):
+    """--engine ray without Ray installed: one error line whose advice keeps its '[ray]'."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError, as if not installed
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["batch", str(clips), "-e", "seated_row", "-o", str(out), "--engine", "ray", *FAST])
+    assert r.exit_code == 2, r.output
+    assert "error: --engine ray needs Ray: pip install -e '.[ray]'" in r.output
+    assert not list(out.glob("*.report.json"))
+
+
+def test_plan_measures_each_clip_from_its_container(clips):
+    by = {j.rel: j for j in b.plan(clips, "seated_row", None)}
+    assert (by["a.mp4"].frames, by["a.mp4"].duration_s) == (240, pytest.approx(8.0))
+    assert (by["empty.avi"].frames, by["empty.avi"].duration_s) == (0, 0.0)  # unreadable: unknown, reported later
+
+
+def test_longest_first_orders_by_model_frames():
+    def job(name, frames, duration_s):
+        return b.ClipJob(name, name, "seated_row", name, frames, duration_s)
+
+    jobs = [job("short", 120, 4.0), job("unknown", 0, 0.0), job("fast60", 600, 10.0), job("long", 450, 15.0)]
+    jobs.append(job("long2", 450, 15.0))
+    assert [j.rel for j in b.longest_first(jobs)] == ["fast60", "long", "long2", "short", "unknown"]
+    # --max-fps 10: the 60 fps clip's 600 frames become 100 analysed, fewer than the 15 s clips' 150
+    assert [j.rel for j in b.longest_first(jobs, 10)] == ["long", "long2", "fast60", "short", "unknown"]
+
+
+def test_batch_starts_the_longest_clips_first(tmp_path):
+    """With clips of mixed lengths the longest start first, so none runs alone at the end."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from batch_tasks import instant
+
+    jobs = [
+        b.ClipJob(f"{n}.mp4", f"{n}.mp4", "seated_row", n, f, f / 30) for n, f in [("a", 90), ("b", 600), ("c", 240)]
+    ]
+    done: list = []
+    b.run_local(jobs, tmp_path, False, {}, 1, done.append, task=instant)
+    assert [r.rel for r in done] == ["b.mp4", "c.mp4", "a.mp4"]

@@ -16,12 +16,12 @@ import pytest
 from y4m import write_y4m
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("FORMCHECK_CHROMIUM", "/usr/bin/chromium")  # as tools/ensure-chromium
 ARTIFACTS = Path(os.environ.get("FORMCHECK_ARTIFACTS", ROOT / "test-artifacts"))
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make test installs it)"),
 ]
 
 

@@ -47,7 +47,7 @@ def test_analyze_npz_writes_the_report_contract(tmp_path):
     import jsonschema
 
     jsonschema.validate(rep, json.loads((ROOT / "docs" / "report.schema.json").read_text()))
-    rows = list(csv.DictReader(open(tmp_path / "seated_cable_row.reps.csv")))
+    rows = list(csv.DictReader((tmp_path / "seated_cable_row.reps.csv").read_text().splitlines()))
     assert len(rows) == 1 and rows[0]["index"] == "1" and float(rows[0]["rom_deg"]) > 40
     assert "1 reps" in r.output
 
@@ -152,7 +152,7 @@ def test_eval_on_the_sample_labels_with_stored_landmarks():
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     s = data["summary"]
-    truth = {row["path"]: int(row["reps"]) for row in csv.DictReader(open(labels))}
+    truth = {row["path"]: int(row["reps"]) for row in csv.DictReader(labels.read_text().splitlines())}
     counted = {Path(c["path"]).name: c["counted"] for c in data["clips"]}
     exact = sum(counted[p] == n for p, n in truth.items()) / len(truth)
     assert s["exact_count_rate"] == pytest.approx(exact, abs=1e-3)
@@ -177,3 +177,29 @@ def test_eval_metrics_arithmetic():
     assert s["count_mae_normalised"] == pytest.approx((0 + 0.1 + 0.5) / 3, abs=1e-3)
     assert s["faults"]["f1"] == {"tp": 1, "fp": 1, "fn": 1, "precision": 0.5, "recall": 0.5}
     assert s["faults"]["f2"]["precision"] == 0.0 and s["faults"]["f2"]["recall"] is None
+
+
+def test_user_text_prints_verbatim_brackets_and_all(tmp_path, monkeypatch):
+    """Paths and names print as given: nothing the user typed is read as rich markup."""
+    monkeypatch.chdir(tmp_path)  # short relative paths: the lines stay unwrapped
+    r = runner.invoke(app, ["analyze", "nope[red]x.mp4", "-e", "seated_row", "--no-progress"])
+    assert r.exit_code == 2 and "error: nope[red]x.mp4: no such file" in r.output
+    npz = str(FIX / "seated_cable_row.npz")
+    r = runner.invoke(app, ["analyze", npz, "-e", "x[bold]y", "--no-progress"])
+    assert r.exit_code == 2 and "unknown exercise 'x[bold]y'" in r.output
+    r = runner.invoke(app, ["analyze", npz, "-e", "seated_row", "-o", "w[1]/[b]", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "wrote w[1]/[b]/seated_cable_row.report.json" in r.output
+
+
+def test_the_batch_table_shows_clip_names_and_errors_verbatim(capsys):
+    from formcheck.apps import cli
+    from formcheck.apps.batch import ClipResult
+
+    cli.out.width = 200
+    try:
+        cli._print_batch_table([ClipResult("week[1]/a[red].mp4", "seated_row", "a", "error", error="bad [x] frame")])
+    finally:
+        cli.out.width = None
+    text = capsys.readouterr().out
+    assert "week[1]/a[red].mp4" in text and "bad [x] frame" in text

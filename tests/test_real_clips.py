@@ -19,7 +19,7 @@ from formcheck.pipeline import analyze_seq
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
 FIXTURES = ROOT / "tests" / "fixtures" / "landmarks"
-LABELS = list(csv.DictReader(open(SAMPLES / "labels.csv")))
+LABELS = list(csv.DictReader((SAMPLES / "labels.csv").read_text().splitlines()))
 
 
 def fixture(stem: str) -> PoseSeq:

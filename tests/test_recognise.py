@@ -18,7 +18,7 @@ from formcheck.pipeline import NONE_OF_THEM, auto, recognise_clip
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "landmarks"
-RECOGNITION = list(csv.DictReader(open(ROOT / "sample_videos" / "recognition.csv")))
+RECOGNITION = list(csv.DictReader((ROOT / "sample_videos" / "recognition.csv").read_text().splitlines()))
 SIDE, FRONT = 90.0, 0.0
 
 

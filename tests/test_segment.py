@@ -16,7 +16,9 @@ from formcheck.pipeline import analyze_segments, analyze_seq
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "landmarks"
-LABELS = {Path(r["path"]).stem: r for r in csv.DictReader(open(ROOT / "sample_videos" / "labels.csv"))}
+LABELS = {
+    Path(r["path"]).stem: r for r in csv.DictReader((ROOT / "sample_videos" / "labels.csv").read_text().splitlines())
+}
 
 
 def joined(*stems: str, gap_s: float = 1.0) -> PoseSeq:

@@ -6,8 +6,9 @@ One clip = one task (:func:`run_clip`) that runs the same analysis as
 only when that record says ``ok`` and its outputs exist, so an interrupted
 batch resumes (``--resume``) by skipping finished clips and redoing the rest.
 
-Clips run in worker processes (local: a process pool; or Ray). A clip that
-kills its worker (a decoder crash) is retried alone once, then reported; the
+Clips run in worker processes (local: a process pool; or Ray), longest
+first (:func:`longest_first`), so a long clip never runs alone at the end
+while the other workers idle. A clip that kills its worker (a decoder crash) is retried alone once, then reported; the
 other clips still finish.
 """
 
@@ -23,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,8 @@ class ClipJob:
     rel: str  # path relative to the clips folder (shown and stored)
     exercise: str
     stem: str  # output stem, unique within --out, no path separators
-    frames: int = 0  # expected frames (for progress), 0 if unknown
+    frames: int = 0  # expected frames, from the container's metadata (progress, scheduling); 0 if unknown
+    duration_s: float = 0.0  # from the container's metadata; 0 if unknown
 
 
 @dataclass
@@ -114,7 +116,20 @@ def output_stem(rel: str, taken: set[str]) -> str:
     return stem
 
 
+def measured(job: ClipJob) -> ClipJob:
+    """``job`` with its length from the container's metadata (no decoding); an unreadable
+    file keeps 0 (its error is reported when it runs)."""
+    from ..media.video import VideoError, probe
+
+    try:
+        info = probe(job.path)
+    except VideoError:
+        return job
+    return replace(job, frames=info.frames, duration_s=info.duration_s)
+
+
 def plan(folder: str | Path, exercise: str | None, manifest: str | Path | None) -> list[ClipJob]:
+    """One job per clip, in path order, each with its length (:func:`measured`)."""
     root = Path(folder)
     clips = find_clips(root)
     mapping = read_manifest(manifest, root) if manifest else {}
@@ -130,7 +145,23 @@ def plan(folder: str | Path, exercise: str | None, manifest: str | Path | None) 
         missing = sorted(set(mapping) - {j.rel for j in jobs})
         for rel in missing:  # listed but absent: reported as errors, not silently dropped
             jobs.append(ClipJob(str((root / rel).resolve()), rel, mapping[rel], output_stem(rel, taken)))
-    return jobs
+    return [measured(j) for j in jobs]
+
+
+def longest_first(jobs: Iterable[ClipJob], max_fps: float | None = None) -> list[ClipJob]:
+    """The order to start clips in: the most model frames first.
+
+    The model's time is per frame, so a clip's work is its frame count (capped
+    at ``duration_s * max_fps`` when frames are skipped). Started longest
+    first, the workers finish close together (longest processing time
+    first); in path order a long clip that starts last runs alone at the
+    end. Clips of unknown length (0) go last; ties keep their order.
+    """
+
+    def work(j: ClipJob) -> float:
+        return min(j.frames, j.duration_s * max_fps) if max_fps else j.frames
+
+    return sorted(jobs, key=work, reverse=True)  # sorted() is stable with reverse=True too
 
 
 # -------------------------------------------------------------------- one clip
@@ -350,7 +381,7 @@ def run_local(
     ``task`` is the per-clip function (a module-level function, so spawned
     workers can import it); tests swap in one that crashes on purpose.
     """
-    pending = list(jobs)
+    pending = longest_first(jobs, opts.get("max_fps"))
     suspects: list[ClipJob] = []
     ctx = get_context("spawn")  # no fork after threads (mediapipe, decoders)
 
@@ -408,7 +439,7 @@ def run_ray(
         ray.init(log_to_driver=False, configure_logging=False, **kw)
     try:
         task = ray.remote(num_cpus=1, max_retries=1)(run_clip)
-        refs = {task.remote(j, str(out), annotate, opts): j for j in jobs}
+        refs = {task.remote(j, str(out), annotate, opts): j for j in longest_first(jobs, opts.get("max_fps"))}
         while refs:
             done, _ = ray.wait(list(refs), num_returns=1)
             for r in done:

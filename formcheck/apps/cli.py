@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from .history_cli import DB_HELP, NO_HISTORY_HELP, PERSON_HELP, PROGRAMME_HELP, history_app, open_recording
 from .history_cli import report as report_cmd
@@ -26,8 +27,11 @@ from .history_cli import report as report_cmd
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Count reps and flag form faults in back-exercise videos."
 )
-err = Console(stderr=True)
-out = Console()
+# Neither console reads rich markup: messages carry user text (paths, clip and exercise names,
+# advice such as pip install -e '.[ray]') whose square brackets must print verbatim. Styles
+# come from Text spans (Text.assemble), which are never parsed.
+err = Console(stderr=True, markup=False)
+out = Console(markup=False)
 
 
 class UserError(Exception):
@@ -35,7 +39,7 @@ class UserError(Exception):
 
 
 def _fail(msg: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("error:", "bold red"), f" {msg}"), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -60,7 +64,7 @@ def _progress(label: str, enabled: bool = True):
         yield lambda done, total: None
         return
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),  # descriptions name files
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("frames"),
@@ -160,9 +164,8 @@ def analyze(
 
             vinfo = probe(video)  # clear error before any work
             if video.suffix.lower() not in VIDEO_EXTENSIONS:
-                err.print(
-                    f"[yellow]note:[/] {video.suffix or 'no extension'} is not a usual video extension; trying anyway"
-                )
+                note = f" {video.suffix or 'no extension'} is not a usual video extension; trying anyway"
+                err.print(Text.assemble(("note:", "yellow"), note), highlight=False)
             ann = out_dir / f"{stem}.annotated.mp4" if annotate else None
             opts = _pose_opts(model, max_side, max_fps)
             if auto:  # one model pass, every spec's engine on the landmarks, then the winner's outputs
@@ -253,7 +256,9 @@ def _auto(seq, info, specs_dir, out_dir: Path, stem: str, draw):
         return "none", None, None, ar.recognition
     _, spec, res = ar.parts[0]
     rec = ar.recognition
-    out.print(f"recognised [bold]{spec.id}[/] (confidence {rec['confidence']:.0%})", highlight=False)
+    out.print(
+        Text.assemble("recognised ", (spec.id, "bold"), f" (confidence {rec['confidence']:.0%})"), highlight=False
+    )
     return "one", spec, res, rec
 
 
@@ -264,8 +269,11 @@ def _write_segments(seq, source: str, parts, out_dir: Path, stem: str, draw) -> 
     out.print(f"found {len(parts)} exercises in this recording", highlight=False)
     for r in write_segment_outputs(parts, seq, source, out_dir, stem):
         out.print(
-            f"{r['index']}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  [bold]{r['exercise']}[/] ({r['confidence']:.0%}): "
-            f"{r['rep_count']} reps, {sum(r['faults'].values())} faults -> {r['report']}",
+            Text.assemble(
+                f"{r['index']}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  ",
+                (r["exercise"], "bold"),
+                f" ({r['confidence']:.0%}): {r['rep_count']} reps, {sum(r['faults'].values())} faults -> {r['report']}",
+            ),
             highlight=False,
         )
     out.print(f"wrote {out_dir / (stem + '.segments.json')}", highlight=False)
@@ -280,12 +288,18 @@ def _none_of_them(seq, info, recognition: dict, out_dir: Path, stem: str, annota
     from ..pipeline import NONE_OF_THEM
     from ..results.report import build_unknown_report, write_outputs
 
-    out.print(f"[bold yellow]{NONE_OF_THEM[0].upper() + NONE_OF_THEM[1:]}[/]: nothing was analysed.", highlight=False)
+    out.print(
+        Text.assemble((NONE_OF_THEM[0].upper() + NONE_OF_THEM[1:], "bold yellow"), ": nothing was analysed."),
+        highlight=False,
+    )
     seen = ", ".join(f"{k} {v:.0%}" for k, v in recognition.get("posture", {}).items() if v >= 0.1)
     if seen:
         out.print(f"  body position: {seen}", highlight=False)
     for c in recognition["candidates"]:
-        out.print(f"  closest: [bold]{c['exercise']}[/] - {c.get('rejected') or 'too weak a fit'}", highlight=False)
+        out.print(
+            Text.assemble("  closest: ", (c["exercise"], "bold"), f" - {c.get('rejected') or 'too weak a fit'}"),
+            highlight=False,
+        )
     report = build_unknown_report(seq, info, recognition)
     for p in write_outputs(report, out_dir, stem).values():
         out.print(f"wrote {p}", highlight=False)
@@ -295,8 +309,11 @@ def _none_of_them(seq, info, recognition: dict, out_dir: Path, stem: str, annota
 
 def _print_summary(report: dict) -> None:
     out.print(
-        f"[bold]{report['exercise_name']}[/]: {report['rep_count']} reps | view {report['view']} | "
-        f"pose found in {report['frames_with_pose']:.0%} of frames",
+        Text.assemble(
+            (report["exercise_name"], "bold"),
+            f": {report['rep_count']} reps | view {report['view']} | "
+            f"pose found in {report['frames_with_pose']:.0%} of frames",
+        ),
         highlight=False,
     )
     if report["reps"]:
@@ -316,7 +333,10 @@ def _print_summary(report: dict) -> None:
         out.print(f"  fault outside a counted rep: {f['id']} at {f['start_s']:.1f}-{f['end_s']:.1f}s", highlight=False)
     for w in report["warnings"]:
         out.print(
-            f"  [yellow]warning[/] {w['id']}: {w['message']} ({w['start_s']:.1f}-{w['end_s']:.1f}s)", highlight=False
+            Text.assemble(
+                "  ", ("warning", "yellow"), f" {w['id']}: {w['message']} ({w['start_s']:.1f}-{w['end_s']:.1f}s)"
+            ),
+            highlight=False,
         )
 
 
@@ -350,7 +370,7 @@ def exercises(specs_dir: Path | None = typer.Option(None)) -> None:
     with _user_errors():
         specs = load_specs(specs_dir)
     for s in specs.values():
-        out.print(f"[bold]{s.id}[/]  {s.summary}", highlight=False)
+        out.print(Text.assemble((s.id, "bold"), f"  {s.summary}"), highlight=False)
 
 
 @app.command("validate-specs")
@@ -364,7 +384,7 @@ def validate_specs(
         specs = load_specs(directory)
     except SpecError as e:
         for line in str(e).splitlines():
-            err.print(f"[red]{line}[/]", highlight=False, soft_wrap=True)
+            err.print(Text(line, style="red"), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     out.print(f"{len(specs)} specs OK: {', '.join(specs)}", highlight=False)
 
@@ -439,7 +459,7 @@ def eval_cmd(
         out.print(t)
         for c in clips:
             if c.error:
-                out.print(f"[red]error[/] {c.path}: {c.error}", highlight=False)
+                out.print(Text.assemble(("error", "red"), f" {c.path}: {c.error}"), highlight=False)
         s = summary
         out.print(
             f"clips {s['evaluated']}/{s['clips']} | exact count {s['exact_count_rate']} | off by one {s['off_by_one_rate']} | "
@@ -504,12 +524,12 @@ def _eval_recognition(
                 Path(c.path).name,
                 "|".join(c.expected),
                 "error" if c.answer is None else c.answer,
-                "" if c.answer is None else ("ok" if c.right else "[red]wrong[/]"),
+                "" if c.answer is None else ("ok" if c.right else Text("wrong", style="red")),
             )
         out.print(t)
         for c in clips:
             if c.error:
-                out.print(f"[red]error[/] {c.path}: {c.error}", highlight=False)
+                out.print(Text.assemble(("error", "red"), f" {c.path}: {c.error}"), highlight=False)
         s = summary
         out.print(
             f"right exercise {s['right_exercise']}/{s['with_spec']} ({s['accuracy']}) on clips of exercises with a spec | "
@@ -518,7 +538,8 @@ def _eval_recognition(
         )
         ct = Table("clip is", "formcheck said (clips)")
         for exp, row in s["confusion"].items():
-            ct.add_row(exp, ", ".join(f"{a} {n}" if a == exp else f"[red]{a} {n}[/]" for a, n in row.items()))
+            said = Text(", ").join(Text(f"{a} {n}", style="" if a == exp else "red") for a, n in row.items())
+            ct.add_row(exp, said)
         out.print(ct)
     if summary["errors"]:
         raise typer.Exit(1)
@@ -620,26 +641,18 @@ def batch(
         err.print("interrupted: finished clips are kept; rerun with --resume to do the rest")
         raise typer.Exit(code)
     if failed:
-        err.print(f"[red]{failed} of {len(results)} clips failed[/] (see summary.csv)")
+        err.print(Text.assemble((f"{failed} of {len(results)} clips failed", "red"), " (see summary.csv)"))
         raise typer.Exit(1)
 
 
 def _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results, show) -> int:
     import threading
 
-    from ..media.video import VideoError, probe
-
-    total_frames = 0
-    expected = {}
-    for j in todo:
-        try:
-            expected[j.stem] = probe(j.path).frames
-        except VideoError:
-            expected[j.stem] = 0
-        total_frames += expected[j.stem]
+    expected = {j.stem: j.frames for j in todo}  # from the container's metadata (batch.plan)
+    total_frames = sum(expected.values())
     enabled = show and (err.is_terminal or _force_progress())
     prog = Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),  # descriptions name files
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -660,7 +673,7 @@ def _run_batch(b, todo, out_dir, annotate, opts, jobs, engine, address, results,
             prog.update(clips_task, advance=1)
             prog.update(frames_task, completed=sum(seen.values()))
             if r.status != "ok":
-                prog.console.print(f"[red]failed[/] {r.rel}: {r.error}", highlight=False)
+                prog.console.print(Text.assemble(("failed", "red"), f" {r.rel}: {r.error}"), highlight=False)
 
     queue = None
     stop = threading.Event()
@@ -703,7 +716,7 @@ def _print_batch_table(results) -> None:
         t.add_row(
             r.rel,
             r.exercise,
-            "ok" if r.status == "ok" else f"[red]{r.error[:60]}[/]",
+            "ok" if r.status == "ok" else Text(r.error[:60], style="red"),
             "-" if r.reps is None else str(r.reps),
             faults,
             f"{r.seconds:.1f}",
@@ -841,7 +854,10 @@ def programme(
             " ".join("-" if s["rest_before_s"] is None else f"{s['rest_before_s']:.0f}" for s in sets) or "-",
         )
     out.print(
-        f"[bold]{result['programme']}[/]: {result['sets_on_target']} of {result['sets_targeted']} scored sets on target",
+        Text.assemble(
+            (result["programme"], "bold"),
+            f": {result['sets_on_target']} of {result['sets_targeted']} scored sets on target",
+        ),
         highlight=False,
     )
     out.print(t)

@@ -189,8 +189,8 @@ class PoseSeq:
     @classmethod
     def load(cls, path: str | Path) -> PoseSeq:
         """Read a file written by :meth:`save`; a clear ``ValueError`` if it is not one."""
-        try:
-            with np.load(path, allow_pickle=False) as z:
+        try:  # the file opened here: np.load leaves its own handle open when the zip is bad
+            with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
                 w, h = (int(v) for v in z["size"])
                 return cls(
                     t_s=z["t_s"],
