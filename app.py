@@ -15,7 +15,15 @@ from pathlib import Path
 import streamlit as st
 
 from formcheck.apps import history_page
-from formcheck.apps.app_support import analyze_for_page, fault_table, fault_timeline, metric_chart, rep_table
+from formcheck.apps.app_support import (
+    analyze_for_page,
+    candidates_table,
+    fault_table,
+    fault_timeline,
+    metric_chart,
+    recognise_for_page,
+    rep_table,
+)
 from formcheck.engine.specs import ExerciseSpec, load_specs
 from formcheck.io_utils import safe_stem
 
@@ -141,9 +149,10 @@ def live_stats(coach) -> None:
 def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
     from formcheck.media.pose import ModelUnavailable
     from formcheck.media.video import VideoError
-    from formcheck.pipeline import NoPersonError
+    from formcheck.pipeline import NONE_OF_THEM, NoPersonError
 
-    st.header(f"Recorded video: {spec.name}")
+    recognise = st.checkbox("Recognise the exercise from the video", key="auto")
+    st.header("Recorded video: which exercise is it?" if recognise else f"Recorded video: {spec.name}")
     how = st.radio("Clip", ["A sample video", "Upload a clip"], horizontal=True)
     upload = sample = None
     if how == "Upload a clip":
@@ -152,6 +161,7 @@ def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
         names = sorted(p.name for p in SAMPLES.glob("*.mp4"))
         want = st.query_params.get("sample")
         sample = st.selectbox("Sample video", names, index=names.index(want) if want in names else 0)
+    key = "auto" if recognise else spec.id
     if st.button("Analyse", type="primary", disabled=upload is None and sample is None):
         with tempfile.TemporaryDirectory() as d:  # nothing is left behind, whatever happens
             work = Path(d)
@@ -168,18 +178,36 @@ def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
                     bar.progress(min(done / max(total, 1), 1.0), text=f"Analysing... frame {done} of {total}")
 
             try:
-                res = analyze_for_page(path, spec, work, progress, name=name, model=model)
+                if recognise:
+                    found, res, rec = recognise_for_page(path, specs(), work, progress, name=name, model=model)
+                else:
+                    found, res, rec = spec, analyze_for_page(path, spec, work, progress, name=name, model=model), None
             except (VideoError, NoPersonError, ModelUnavailable) as e:
                 bar.empty()
                 st.error(str(e).replace(str(path), name))
                 st.session_state.pop("analysis", None)
                 return
             bar.progress(1.0, text="Done")
-            st.session_state["analysis"] = (spec.id, name, res)
-            history_page.record_analysis(res.report, name, None if upload is not None else path.resolve())
+            st.session_state["analysis"] = (key, name, found, res, rec)
+            if res is not None:  # none of the exercises: nothing analysed, nothing kept
+                history_page.record_analysis(res.report, name, None if upload is not None else path.resolve())
     got = st.session_state.get("analysis")
-    if got and got[0] == spec.id:
-        show_results(spec, got[1], got[2])
+    if not got or got[0] != key:
+        return
+    _, name, found, res, rec = got
+    if rec is not None and found is None:
+        st.warning(f"{name}: {NONE_OF_THEM[0].upper() + NONE_OF_THEM[1:]}, so nothing was analysed.")
+        seen = ", ".join(f"{k} {v:.0%}" for k, v in rec.get("posture", {}).items() if v >= 0.1)
+        if seen:
+            st.caption(f"Body position seen: {seen}")
+        st.markdown("**Closest exercises and why they were rejected**")
+        st.dataframe(candidates_table(rec), hide_index=True, width="stretch")
+        return
+    if rec is not None:
+        st.success(f"Recognised: {found.name} (confidence {rec['confidence']:.0%})")
+        with st.expander("Why this exercise"):
+            st.dataframe(candidates_table(rec), hide_index=True, width="stretch")
+    show_results(found, name, res)
 
 
 def show_results(spec: ExerciseSpec, name: str, res) -> None:

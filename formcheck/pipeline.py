@@ -192,18 +192,83 @@ def annotate_seq(
 
 
 def analyze_segments(
-    seq: PoseSeq, specs: dict[str, ExerciseSpec], runs: dict[str, EngineRun] | None = None
+    seq: PoseSeq, specs: dict[str, ExerciseSpec], runs: dict[str, EngineRun] | None = None, body=None
 ) -> list[tuple[Segment, ExerciseSpec, AnalysisResult]]:
     """Split a recording into exercise segments and analyse each with its spec
     (a fresh engine per segment, times kept in the recording's seconds).
-    ``runs``: every spec's engine over ``seq`` (``recognise.run_all``), if already run."""
+    ``runs``: every spec's engine over ``seq`` (``recognise.run_all``), if already run;
+    ``body``: ``posture.analyse(seq)``, if already measured."""
     from .engine.segment import slice_seq, split
 
     out = []
-    for seg in split(seq, specs, runs):
+    for seg in split(seq, specs, runs, body):
         spec = specs[seg.exercise]
         out.append((seg, spec, analyze_seq(slice_seq(seq, seg.start_s, seg.end_s), spec)))
     return out
+
+
+#: What the CLI, batch and the page say when no spec fits.
+NONE_OF_THEM = "this looks like none of the exercises formcheck knows"
+
+
+@dataclass
+class AutoResult:
+    """``--exercise auto`` on a recording: ``parts`` holds two or more segments (several
+    exercises), one (the exercise, over the whole recording) or none (none of them);
+    ``recognition`` is the report's ``recognition`` object for the whole recording."""
+
+    parts: list[tuple[Segment, ExerciseSpec, AnalysisResult]]
+    recognition: dict
+
+
+def recognition_dict(
+    best: str | None, conf: float, cands: list, postures: dict[str, float], candidates: int = 5
+) -> dict:
+    """The report's ``recognition`` object: the exercise (or ``unknown``), its confidence, the
+    closest candidates (fits first, then the rejected with why) and the body positions seen."""
+    rec = {
+        "exercise": best or "unknown",
+        "confidence": conf,
+        "candidates": [c.to_dict() for c in cands[:candidates]],
+        "posture": postures,
+    }
+    if best is None:
+        rec["message"] = NONE_OF_THEM
+    return rec
+
+
+def recognise_clip(seq: PoseSeq, specs: dict[str, ExerciseSpec]) -> dict:
+    """Whole-clip recognition only (no splitting): the ``recognition`` object."""
+    from .engine.body import analyse
+    from .engine.recognise import needed_joints, recognise
+
+    summ = analyse(seq, needed_joints(specs)).summary()
+    best, conf, cands = recognise(seq, specs, None, summ)
+    return recognition_dict(best, conf, cands, summ.postures)
+
+
+def auto(seq: PoseSeq, specs: dict[str, ExerciseSpec], candidates: int = 5) -> AutoResult:
+    """Recognise the exercise(s) of a recording: posture and moving joints first
+    (:mod:`formcheck.engine.recognise`), split when it holds several, or none of them."""
+    from .engine.body import analyse
+    from .engine.recognise import needed_joints, plausible, recognise, run_all
+
+    body = analyse(seq, needed_joints(specs))
+    summ = body.summary()
+    runs = run_all(seq, plausible(specs, summ))
+    best, conf, cands = recognise(seq, specs, runs, summ)
+    rec = recognition_dict(best, conf, cands, summ.postures, candidates)
+    parts = analyze_segments(seq, {k: specs[k] for k in runs}, runs, body)
+    if len(parts) >= 2:
+        return AutoResult(parts, rec)
+    if best is None:
+        return AutoResult([], rec)
+    spec = specs[best]
+    res = analyze_seq(seq, spec)
+    t0, t1 = float(seq.t_s[0]), float(seq.t_s[-1])
+    r0 = min((r.start_s for r in res.reps), default=t0)
+    r1 = max((r.end_s for r in res.reps), default=t1)
+    return AutoResult([(Segment(best, t0, t1, r0, r1, conf), spec, res)], rec)
 
 
 def annotate_segments(

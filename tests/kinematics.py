@@ -146,10 +146,10 @@ def interp(a: Pose, b: Pose, s: float) -> Pose:
     """Pose a fraction ``s`` of the way from ``a`` to ``b`` (angles interpolated linearly)."""
 
     def mix(x, y):
-        if isinstance(x, tuple):
-            return tuple(mix(u, v) for u, v in zip(x, y, strict=True))
         if x is None or y is None:
             return x if s < 0.5 else y
+        if isinstance(x, tuple):
+            return tuple(mix(u, v) for u, v in zip(x, y, strict=True))
         return x + (y - x) * s
 
     return replace(a, **{k: mix(getattr(a, k), getattr(b, k)) for k in a.__dataclass_fields__})
@@ -183,3 +183,48 @@ def reps(
             out.append(interp(top, bottom, 0.5 - 0.5 * np.cos(np.pi * i / half)))
         out += [bottom] * int(rest_s * fps)
     return out + [bottom] * int(tail_s * fps)
+
+
+def with_back(seq: PoseSeq, bulge_pct: float | np.ndarray = 0.0) -> PoseSeq:
+    """Give ``seq`` a traced back outline (as the silhouette tracer stores it) on the near
+    side, bulging ``bulge_pct`` % of torso length away from the body (+ rounded, - arched),
+    one value for all frames or one per frame."""
+    from formcheck.engine.geometry import chest_normal
+    from formcheck.engine.silhouette import N_STATIONS, SPAN
+    from formcheck.engine.views import body_yaw
+
+    n = len(seq)
+    bulge = np.broadcast_to(np.asarray(bulge_pct, dtype=np.float64), (n,))
+    s = np.linspace(*SPAN, N_STATIONS)
+    back = np.full((n, N_STATIONS, 2), np.nan, np.float32)
+    for i in range(n):
+        w = seq.world[i].astype(np.float64)
+        if not np.all(np.isfinite(w)):
+            continue
+        side = "RIGHT" if body_yaw(w) < 0 else "LEFT"
+        hip, sh = seq.xy[i, L[f"{side}_HIP"]].astype(np.float64), seq.xy[i, L[f"{side}_SHOULDER"]].astype(np.float64)
+        c = sh - hip
+        length = float(np.hypot(*c))
+        nb = -chest_normal(
+            w[L.LEFT_SHOULDER],
+            w[L.RIGHT_SHOULDER],
+            (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2,
+            (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER]) / 2,
+        )[:2]
+        u = np.array([-c[1], c[0]]) / length
+        if np.dot(u, nb) < 0:
+            u = -u  # out of the back, in the image
+        bump = np.sin(np.pi * (s - SPAN[0]) / (SPAN[1] - SPAN[0])) * bulge[i] / 100.0
+        back[i] = hip + s[:, None] * c + ((0.1 + bump) * length)[:, None] * u
+    return replace(seq, back=back)
+
+
+def anchored(seq: PoseSeq, part: str = "WRIST") -> PoseSeq:
+    """The image of ``seq`` shifted frame by frame so that both ``part`` landmarks (mean)
+    stay where they are in the first frame: the hands holding a bar or the floor while the
+    body moves (the kinematic model keeps the hips still). World landmarks are hip-centred
+    in MediaPipe anyway, so only the image moves."""
+    idx = [L[f"LEFT_{part}"], L[f"RIGHT_{part}"]]
+    mid = seq.xy[:, idx].mean(axis=1)  # (T, 2)
+    shift = mid[0] - mid
+    return replace(seq, xy=(seq.xy + shift[:, None, :]).astype(np.float32))

@@ -110,3 +110,19 @@ def test_two_sessions_never_share_a_coach():
     assert cb.snapshot().reps == 0
     ca.new_set()
     assert ca.snapshot().sets == [2] and ca.snapshot().set_number == 2
+
+
+def test_recorded_page_says_when_a_clip_is_none_of_the_exercises():
+    """The recognise box: a squat is none of formcheck's exercises; the page says so and
+    shows the closest ones with why they were rejected, instead of analysing it as one."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["mode"] = "recorded"
+    at.run()
+    at.checkbox(key="auto").check().run()
+    assert any("which exercise is it" in h.value for h in at.header)
+    next(s for s in at.selectbox if s.label == "Sample video").select("squat.mp4").run()
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    assert not at.exception
+    assert any("none of the exercises formcheck knows" in w.value for w in at.warning)
+    assert len(at.dataframe) == 1  # the candidates and why not
+    assert not any(m.label == "Reps" for m in at.metric)  # nothing analysed

@@ -63,9 +63,9 @@ def test_scoring_sets_reps_rest_and_faults():
     assert pull["status"] == "partly done" and pull["sets_done"] == 3 and pull["sets_on_target"] == 2
     assert [s["verdict"] for s in pull["sets"]] == ["ok", "ok", "short"]
     assert pull["sets"][2]["faults"] == ["kipping"] and pull["sets"][1]["rest_before_s"] == 90.0
-    assert res["exercises"][1]["status"] == "no spec: not scored"  # incline bench row
+    assert res["exercises"][1]["status"] == "not done"  # incline bench row: a spec, but no clip of it
     assert res["exercises"][2]["status"] == "not done"  # shrugs: a spec, but no clip of them
-    assert (res["sets_on_target"], res["sets_targeted"]) == (2, 6)
+    assert (res["sets_on_target"], res["sets_targeted"]) == (2, 9)
 
 
 def test_programme_command(tmp_path):
@@ -80,3 +80,24 @@ def test_programme_command(tmp_path):
     (tmp_path / "other.json").write_text('{"hello": 1}')
     bad = CliRunner().invoke(app, ["programme", str(PROGRAMME_DIR / "middle_back.toml"), str(tmp_path / "other.json")])
     assert bad.exit_code == 2 and "not a formcheck report" in bad.output and "Traceback" not in bad.output
+
+
+def test_every_exercise_of_the_three_programmes_is_scored(tmp_path):
+    """No programme entry is 'no spec' any more: a session of reports for every entry
+    (its first spec, 3 sets on target) scores every set, through the command."""
+    for path in sorted(PROGRAMME_DIR.glob("*.toml")):
+        prog = load_programme(path)
+        assert all(ex.specs for ex in prog.exercises), path.name
+        files = []
+        for i, ex in enumerate(prog.exercises):
+            f = tmp_path / f"{path.stem}-{i}.report.json"
+            f.write_text(json.dumps(_report(ex.specs[0], [ex.reps[0]] * ex.sets)))
+            files.append(str(f))
+        res = CliRunner().invoke(app, ["programme", str(path), *files, "--json"])
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.output)
+        assert "no spec" not in res.output
+        assert [e["status"] for e in doc["exercises"]] == ["done"] * len(prog.exercises)
+        assert doc["sets_on_target"] == doc["sets_targeted"] == sum(ex.sets for ex in prog.exercises)
+        table = CliRunner().invoke(app, ["programme", str(path), *files])
+        assert table.exit_code == 0 and "no spec" not in table.output

@@ -48,6 +48,61 @@ def analyze_for_page(
     return Analysis(report, reps_csv(report), ann.read_bytes(), pd.DataFrame(rows), thumbs)
 
 
+def recognise_for_page(
+    path: Path,
+    specs: dict[str, ExerciseSpec],
+    work_dir: Path,
+    progress=None,
+    name: str | None = None,
+    model: str | None = None,
+) -> tuple[ExerciseSpec | None, Analysis | None, dict]:
+    """Recognise the exercise of ``path`` (``pipeline.auto``), then analyse the whole clip with
+    it: ``(spec, analysis, recognition)``, or ``(None, None, recognition)`` when the clip looks
+    like none of the exercises formcheck knows. A recording with several exercises is shown
+    with the one recognised over the whole clip (the CLI and batch split it)."""
+    from ..media.video import probe
+    from ..pipeline import NoPersonError, analyze_seq, annotate_seq, auto, extract
+
+    info = probe(path)
+    opts = PoseOptions(model=model)
+    seq = extract(path, opts, segmentation=True, progress=progress)
+    if not np.isfinite(seq.xy).any():
+        raise NoPersonError(f"{path}: no person found in any of its {len(seq)} frames")
+    ar = auto(seq, specs)
+    rec = ar.recognition
+    if rec["exercise"] == "unknown":
+        return None, None, rec
+    spec = specs[rec["exercise"]]
+    rows: list[dict[str, float]] = []
+    res = analyze_seq(seq, spec, on_frame=lambda st: rows.append({"t_s": st.t_s, **st.values}))
+    ann = work_dir / "annotated.mp4"
+    annotate_seq(path, seq, spec, ann, opts)
+    from ..media.video import VideoInfo
+
+    vinfo = VideoInfo(info.path, seq.width, seq.height, info.fps, len(seq), info.duration_s)
+    report = build_report(res, vinfo, name or path.name)
+    report["recognition"] = rec
+    thumbs = rep_thumbnails(ann, report["reps"])
+    return spec, Analysis(report, reps_csv(report), ann.read_bytes(), pd.DataFrame(rows), thumbs), rec
+
+
+def candidates_table(recognition: dict) -> pd.DataFrame:
+    """The closest exercises and why each was (or was not) taken."""
+    return pd.DataFrame(
+        [
+            {
+                "exercise": c["exercise"],
+                "fits": not c.get("rejected"),
+                "score": c["score"],
+                "posture share": c.get("posture"),
+                "why not": c.get("rejected") or "-",
+            }
+            for c in recognition["candidates"]
+        ],
+        columns=["exercise", "fits", "score", "posture share", "why not"],
+    )
+
+
 def rep_thumbnails(video: Path, reps: list[dict], max_side: int = 360) -> dict[int, list[tuple[str, np.ndarray]]]:
     """Frames at each rep's start, peak and end (one decoding pass)."""
     wanted = sorted((r[k], r["index"], k.removesuffix("_s")) for r in reps for k in ("start_s", "peak_s", "end_s"))

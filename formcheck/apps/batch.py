@@ -302,29 +302,39 @@ def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def _run_auto(job: ClipJob, out: Path, ann: Path | None, opts: Any, cb: Any, res: ClipResult) -> list[dict]:
-    """``--exercise auto`` for one clip: one model pass, split into exercise segments
-    (one segment for a one-exercise clip), each reported (``report.write_segment_outputs``).
-    Returns the segments' reports."""
+    """``--exercise auto`` for one clip: one model pass, then ``pipeline.auto``: one report per
+    exercise segment (one segment for a one-exercise clip), or, when the clip looks like none
+    of the exercises formcheck knows, a report saying so (``exercise: unknown``). Returns the
+    segments' reports (none for an unknown clip: nothing was analysed, nothing is recorded)."""
     import numpy as np
 
     from ..engine.specs import load_specs
-    from ..pipeline import NoPersonError, analyze_segments, annotate_segments, extract
-    from ..results.report import write_segment_outputs
+    from ..io_utils import write_text_atomic
+    from ..media.video import VideoInfo
+    from ..pipeline import NoPersonError, annotate_segments, auto, extract
+    from ..results.report import build_unknown_report, write_outputs, write_segment_outputs
 
     seq = extract(job.path, opts, segmentation=True, progress=cb)
     if not np.isfinite(seq.xy).any():
         raise NoPersonError(f"{job.rel}: no person found in any of its {len(seq)} frames")
-    parts = analyze_segments(seq, load_specs())
-    if not parts:
-        raise ValueError("could not tell the exercise: no spec counted a rep in this clip")
-    rows = write_segment_outputs(parts, seq, job.rel, out, job.stem)
+    ar = auto(seq, load_specs())
+    res.frames = len(seq)
+    if not ar.parts:
+        duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) else 0.0
+        info = VideoInfo(job.rel, seq.width, seq.height, seq.fps, len(seq), duration)
+        report = build_unknown_report(seq, info, ar.recognition, job.rel)
+        paths = write_outputs(report, out, job.stem)
+        doc = {"video": job.rel, "segments": [], "recognition": ar.recognition, "report": paths["report"].name}
+        write_text_atomic(out / f"{job.stem}.segments.json", json.dumps(doc, indent=2) + "\n")
+        res.exercise, res.reps, res.faults, res.warnings = "unknown", 0, {}, ["not_recognised"]
+        return []
+    rows = write_segment_outputs(ar.parts, seq, job.rel, out, job.stem)
     if ann is not None:
-        annotate_segments(job.path, seq, [(seg, spec) for seg, spec, _ in parts], ann, opts)
+        annotate_segments(job.path, seq, [(seg, spec) for seg, spec, _ in ar.parts], ann, opts)
     res.exercise = "+".join(dict.fromkeys(r["exercise"] for r in rows))
     res.reps = sum(r["rep_count"] for r in rows)
     res.faults = dict(sum((Counter(r["faults"]) for r in rows), Counter()))
     res.warnings = sorted({w for r in rows for w in r["warnings"]})
-    res.frames = len(seq)
     return [json.loads((out / r["report"]).read_text()) for r in rows]
 
 

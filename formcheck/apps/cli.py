@@ -143,21 +143,23 @@ def analyze(
                 raise UserError("--annotate needs the video, not a landmarks file")
             seq = PoseSeq.load(video)
             frames_from = Path(seq.source) if seq.source and Path(seq.source).is_file() else None
-            if auto:
-                specs, runs = _engine_runs(seq, specs_dir)
-                if _segmented(seq, seq.source or str(video), specs, runs, out_dir, stem, None):
-                    _record_segments(rec, out_dir, stem, str(video), frames_from, None, seq)
-                    return
-                spec, recognition = _recognise(seq, specs, runs)
-            assert spec is not None
-            res = analyze_seq(seq, spec)
             duration = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) else 0.0
             info = VideoInfo(seq.source or str(video), seq.width, seq.height, seq.fps, len(seq), duration)
+            if not np.isfinite(seq.xy).any():
+                raise UserError(f"{video}: no person found in any frame")
+            if auto:
+                found, spec, res, recognition = _auto(seq, info, specs_dir, out_dir, stem, None)
+                if found == "segments":
+                    _record_segments(rec, out_dir, stem, str(video), frames_from, None, seq)
+                if found != "one":
+                    return
+            else:
+                assert spec is not None
+                res = analyze_seq(seq, spec)
             if res.frames_with_pose == 0:
                 raise UserError(f"{video}: no person found in any frame")
         else:
             from ..media.video import VIDEO_EXTENSIONS, VideoInfo, probe
-            from ..pipeline import analyze_seq as run_seq
             from ..pipeline import analyze_video, annotate_seq, extract
 
             vinfo = probe(video)  # clear error before any work
@@ -178,13 +180,12 @@ def analyze(
                     def draw(parts, seq=seq, ann=ann):
                         annotate_segments(video, seq, parts, ann, opts)
 
-                specs, runs = _engine_runs(seq, specs_dir)
-                if _segmented(seq, vinfo.path, specs, runs, out_dir, stem, draw):
-                    _record_segments(rec, out_dir, stem, str(video), video, ann, seq)
-                    return
-                spec, recognition = _recognise(seq, specs, runs)
-                res = run_seq(seq, spec)
                 info = VideoInfo(vinfo.path, seq.width, seq.height, vinfo.fps, len(seq), vinfo.duration_s)
+                found, spec, res, recognition = _auto(seq, info, specs_dir, out_dir, stem, draw)
+                if found == "segments":
+                    _record_segments(rec, out_dir, stem, str(video), video, ann, seq)
+                if found != "one":
+                    return
                 if ann is not None:
                     annotate_seq(video, seq, spec, ann, opts)
             else:
@@ -238,25 +239,33 @@ def _record_segments(rec, out_dir: Path, stem: str, source: str, frames_from, an
         rec.record(report, **_file_session(Path(source), report, frames_from, ann, total))
 
 
-def _engine_runs(seq, specs_dir):
-    """The specs, and every spec's engine run once over ``seq`` (for --exercise auto)."""
-    from ..engine.recognise import run_all
+def _auto(seq, info, specs_dir, out_dir: Path, stem: str, draw):
+    """--exercise auto: ``(found, spec, result, recognition)``. ``found`` is ``"segments"``
+    (several exercises: one report per segment written), ``"none"`` (none of them: a report
+    saying so written; nothing is recorded in the history) or ``"one"`` (the recognised spec
+    and its analysis of the whole recording, for the caller to report)."""
     from ..engine.specs import load_specs
+    from ..pipeline import auto
 
-    specs = load_specs(specs_dir)
-    return specs, run_all(seq, specs)
+    ar = auto(seq, load_specs(specs_dir))
+    if len(ar.parts) >= 2:
+        _write_segments(seq, info.path, ar.parts, out_dir, stem, draw)
+        return "segments", None, None, ar.recognition
+    if not ar.parts:
+        _none_of_them(seq, info, ar.recognition, out_dir, stem, annotated=draw is not None)
+        return "none", None, None, ar.recognition
+    _, spec, res = ar.parts[0]
+    rec = ar.recognition
+    out.print(
+        Text.assemble("recognised ", (spec.id, "bold"), f" (confidence {rec['confidence']:.0%})"), highlight=False
+    )
+    return "one", spec, res, rec
 
 
-def _segmented(seq, source: str, specs, runs, out_dir: Path, stem: str, draw) -> bool:
-    """--exercise auto on a recording with several exercises: one report per segment
-    (<stem>.<k>-<exercise>.report.json / .reps.csv) and <stem>.segments.json.
-    False (nothing written) when the recording holds one exercise or none."""
-    from ..pipeline import analyze_segments
+def _write_segments(seq, source: str, parts, out_dir: Path, stem: str, draw) -> None:
+    """One report per segment (<stem>.<k>-<exercise>.report.json / .reps.csv) and <stem>.segments.json."""
     from ..results.report import write_segment_outputs
 
-    parts = analyze_segments(seq, specs, runs)
-    if len(parts) < 2:
-        return False
     out.print(f"found {len(parts)} exercises in this recording", highlight=False)
     for r in write_segment_outputs(parts, seq, source, out_dir, stem):
         out.print(
@@ -271,22 +280,31 @@ def _segmented(seq, source: str, specs, runs, out_dir: Path, stem: str, draw) ->
     if draw is not None:
         draw([(seg, spec) for seg, spec, _ in parts])
         out.print(f"wrote {out_dir / (stem + '.annotated.mp4')}", highlight=False)
-    return True
 
 
-def _recognise(seq, specs, runs):
-    from ..engine.recognise import recognise
+def _none_of_them(seq, info, recognition: dict, out_dir: Path, stem: str, annotated: bool) -> None:
+    """No spec fits: say so, with the closest candidates and why each was rejected, and
+    write a report with ``exercise: unknown`` (no reps, no faults)."""
+    from ..pipeline import NONE_OF_THEM
+    from ..results.report import build_unknown_report, write_outputs
 
-    best, conf, cands = recognise(seq, specs, runs)
-    if best is None:
-        raise UserError("could not tell the exercise: no spec counted a rep in this clip; pass --exercise")
-    rec = {
-        "exercise": best,
-        "confidence": conf,
-        "candidates": [{"exercise": c.exercise, "score": c.score, "reps": c.reps} for c in cands[:3]],
-    }
-    out.print(Text.assemble("recognised ", (best, "bold"), f" (confidence {conf:.0%})"), highlight=False)
-    return specs[best], rec
+    out.print(
+        Text.assemble((NONE_OF_THEM[0].upper() + NONE_OF_THEM[1:], "bold yellow"), ": nothing was analysed."),
+        highlight=False,
+    )
+    seen = ", ".join(f"{k} {v:.0%}" for k, v in recognition.get("posture", {}).items() if v >= 0.1)
+    if seen:
+        out.print(f"  body position: {seen}", highlight=False)
+    for c in recognition["candidates"]:
+        out.print(
+            Text.assemble("  closest: ", (c["exercise"], "bold"), f" - {c.get('rejected') or 'too weak a fit'}"),
+            highlight=False,
+        )
+    report = build_unknown_report(seq, info, recognition)
+    for p in write_outputs(report, out_dir, stem).values():
+        out.print(f"wrote {p}", highlight=False)
+    if annotated:
+        out.print("no annotated video: there is no exercise to draw", highlight=False)
 
 
 def _print_summary(report: dict) -> None:
@@ -394,9 +412,15 @@ def eval_cmd(
         Path("results/variants"), "--work", help="Where the robustness suite writes (and reuses) its clips."
     ),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Robustness suite: clips counted in parallel."),
+    recognition: bool = typer.Option(
+        False,
+        "--recognition",
+        help="Measure --exercise auto instead: LABELS has path,exercise with a spec id, a|b, or 'unknown'.",
+    ),
     progress: bool = typer.Option(True),
 ) -> None:
-    """Compare counts and faults with hand labels; print per clip and totals (and the robustness suite)."""
+    """Compare counts and faults with hand labels (with --variants, the robustness suite; with
+    --recognition, the recognised exercise); print per clip and totals."""
     from ..engine.landmarks import PoseSeq
     from ..engine.specs import get_spec
     from ..pipeline import analyze_seq, analyze_video
@@ -407,10 +431,14 @@ def eval_cmd(
             _eval_variants(read_labels(labels), variants, work, jobs, as_json, markdown, progress)
         return
 
+    if recognition:
+        _eval_recognition(labels, landmarks, as_json, markdown, _pose_opts(model, max_side, max_fps), progress)
+        return
+
     def run(path: Path, exercise: str) -> tuple[int, list[str]]:
         spec = get_spec(exercise)
-        npz = landmarks / f"{path.stem}.npz" if landmarks else None
-        if npz is not None and npz.exists():
+        npz = landmark_file(landmarks, path) if landmarks else None
+        if npz is not None:
             res = analyze_seq(PoseSeq.load(npz), spec)
         else:
             with _progress(f"{path.name}", progress) as cb:
@@ -497,6 +525,77 @@ def _eval_variants(labels, which: str, work: Path, jobs: int, as_json: bool, mar
     for r in rows:
         if r.get("error"):
             out.print(Text.assemble(("error", "red"), f" {r['path']} ({r['variant']}): {r['error']}"), highlight=False)
+
+
+def landmark_file(folder: Path, clip: Path) -> Path | None:
+    """The stored landmarks of ``clip`` in ``folder``, if any: the clip's last folders and name
+    joined by ``_`` (``gymnai/squat.mp4`` -> ``gymnai_squat.mp4.npz``, as ``extract`` runs over
+    a tree are usually named), longest first, with or without the video suffix; then
+    ``<stem>.npz``."""
+    parts = clip.parts
+    names = []
+    for k in (3, 2, 1):
+        if len(parts) >= k:
+            joined = "_".join(parts[-k:])
+            names += [joined + ".npz", joined.removesuffix(clip.suffix) + ".npz"]
+    names.append(clip.stem + ".npz")
+    for n in dict.fromkeys(names):
+        if (folder / n).exists():
+            return folder / n
+    return None
+
+
+def _eval_recognition(
+    labels: Path, landmarks: Path | None, as_json: bool, markdown: bool, opts, progress: bool
+) -> None:
+    from ..engine.landmarks import PoseSeq
+    from ..engine.specs import load_specs
+    from ..pipeline import extract, recognise_clip
+    from ..results.evaluate import evaluate_recognition, recognition_markdown
+
+    specs = load_specs()
+
+    def run(path: Path) -> str:
+        npz = landmark_file(landmarks, path) if landmarks else None
+        if npz is not None:
+            seq = PoseSeq.load(npz)
+        else:
+            with _progress(f"{path.name}", progress) as cb:
+                seq = extract(path, opts, segmentation=True, progress=cb)
+        return recognise_clip(seq, specs)["exercise"]
+
+    with _user_errors():
+        clips, summary = evaluate_recognition(labels, run)
+    if as_json:
+        out.print_json(json.dumps({"clips": [c.__dict__ | {"right": c.right} for c in clips], "summary": summary}))
+    elif markdown:
+        print(recognition_markdown(clips, summary))
+    else:
+        t = Table("clip", "is", "said", "")
+        for c in clips:
+            t.add_row(
+                Path(c.path).name,
+                "|".join(c.expected),
+                "error" if c.answer is None else c.answer,
+                "" if c.answer is None else ("ok" if c.right else Text("wrong", style="red")),
+            )
+        out.print(t)
+        for c in clips:
+            if c.error:
+                out.print(Text.assemble(("error", "red"), f" {c.path}: {c.error}"), highlight=False)
+        s = summary
+        out.print(
+            f"right exercise {s['right_exercise']}/{s['with_spec']} ({s['accuracy']}) on clips of exercises with a spec | "
+            f"unknown {s['said_unknown']}/{s['without_spec']} ({s['unknown_rate']}) on clips without one",
+            highlight=False,
+        )
+        ct = Table("clip is", "formcheck said (clips)")
+        for exp, row in s["confusion"].items():
+            said = Text(", ").join(Text(f"{a} {n}", style="" if a == exp else "red") for a, n in row.items())
+            ct.add_row(exp, said)
+        out.print(ct)
+    if summary["errors"]:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -12,6 +12,12 @@ exercise. So one spec that claims every rep does not win where another spec
 explains its stretch better by more than one good rep, and a lone stray rep
 of another spec does not split a set.
 
+Posture first, here too (:mod:`formcheck.engine.posture`): a rep only counts as
+evidence in the share of its frames whose body position the spec is done in,
+and every segment found must pass the spec's whole recognition check
+(posture, moving joints, :func:`formcheck.engine.recognise.body_fit`) on its own
+frames; a stretch that passes for no spec is left out (none of the exercises).
+
 Each segment then runs from halfway after the previous segment's last rep to
 halfway before the next one's first (where they overlap, up to the later
 one's first peak), so its lead-in (setup, first frames) is analysed with it.
@@ -23,8 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .body import Body, analyse
 from .landmarks import PoseSeq
-from .recognise import EngineRun, quality, run_all
+from .recognise import EngineRun, body_fit, needed_joints, quality, run_all
 from .specs import ExerciseSpec
 
 #: Width of the timeline's bins, seconds.
@@ -59,15 +66,32 @@ class Segment:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
 
 
-def rep_evidence(spec_id: str, seq: PoseSeq, run: EngineRun) -> list[RepEvidence]:
-    """Every rep one spec's engine counted over the whole recording, weighted."""
+def _posture_share(spec: ExerciseSpec, body: Body | None, mask: np.ndarray) -> float:
+    """Share of the frames in ``mask`` (with a person) consistent with the spec's postures."""
+    if body is None or not spec.postures:
+        return 1.0
+    idx = np.flatnonzero(mask & body.postures.has_person)
+    if len(idx) == 0:
+        return 0.0
+    want = set(spec.postures)
+    return sum(bool(want & body.postures.consistent[i]) for i in idx) / len(idx)
+
+
+def rep_evidence(
+    spec_id: str, seq: PoseSeq, run: EngineRun, spec: ExerciseSpec | None = None, body: Body | None = None
+) -> list[RepEvidence]:
+    """Every rep one spec's engine counted over the whole recording, weighted (and, given the
+    spec and the measured ``body``, by the share of its frames in the spec's postures)."""
     res = run.result
     out = []
     for r in res.reps:
         near = (seq.t_s >= r.start_s - READY_PAD_S) & (seq.t_s <= r.end_s + READY_PAD_S)
         rdy = float(run.ready[near].mean()) if near.any() else 0.0
         faults = sum(f.rep == r.index for f in res.faults)
-        out.append(RepEvidence(spec_id, r.start_s, r.end_s, r.peak_s, quality(rdy, r.full_range, faults)))
+        w = quality(rdy, r.full_range, faults)
+        if spec is not None:
+            w *= _posture_share(spec, body, (seq.t_s >= r.start_s) & (seq.t_s <= r.end_s))
+        out.append(RepEvidence(spec_id, r.start_s, r.end_s, r.peak_s, w))
     return out
 
 
@@ -90,12 +114,19 @@ def label_timeline(gain: np.ndarray, switch_cost: float = SWITCH_COST) -> np.nda
     return labels
 
 
-def split(seq: PoseSeq, specs: dict[str, ExerciseSpec], runs: dict[str, EngineRun] | None = None) -> list[Segment]:
-    """The recording's exercise segments, in time order (empty if no spec counted a rep).
-    ``runs`` (from :func:`recognise.run_all`) saves running the engines again."""
+def split(
+    seq: PoseSeq,
+    specs: dict[str, ExerciseSpec],
+    runs: dict[str, EngineRun] | None = None,
+    body: Body | None = None,
+) -> list[Segment]:
+    """The recording's exercise segments, in time order (empty if no spec counted a rep, or
+    none fits where reps were counted). ``runs`` (from :func:`recognise.run_all`, for the specs
+    in ``specs``) and ``body`` (:func:`posture.analyse`) save measuring again."""
     runs = runs if runs is not None else run_all(seq, specs)
-    ids = list(specs)
-    reps = {i: rep_evidence(i, seq, runs[i]) for i in ids}
+    body = body if body is not None else analyse(seq, needed_joints(specs))
+    ids = [i for i in specs if i in runs]
+    reps = {i: rep_evidence(i, seq, runs[i], specs[i], body) for i in ids}
     t0, t1 = float(seq.t_s[0]), float(seq.t_s[-1])
     n = int((t1 - t0) // BIN_S) + 1
     gain = np.zeros((len(ids), n))
@@ -114,9 +145,14 @@ def split(seq: PoseSeq, specs: dict[str, ExerciseSpec], runs: dict[str, EngineRu
     pieces = []  # (exercise, its reps in the run, share of evidence)
     for lab, b0, b1 in stretches:
         mine = [r for r in reps[ids[lab]] if b0 <= int((r.peak_s - t0) // BIN_S) <= b1 and r.weight > 0]
-        if mine:
-            total = gain[:, b0 : b1 + 1].sum()
-            pieces.append((ids[lab], mine, float(gain[lab, b0 : b1 + 1].sum() / total)))
+        if not mine:
+            continue
+        # the stretch must pass the spec's own recognition check (posture, joints) on its frames
+        lo, hi = min(r.start_s for r in mine) - READY_PAD_S, max(r.end_s for r in mine) + READY_PAD_S
+        if body_fit(specs[ids[lab]], body.summary((seq.t_s >= lo) & (seq.t_s <= hi))).rejected:
+            continue
+        total = gain[:, b0 : b1 + 1].sum()
+        pieces.append((ids[lab], mine, float(gain[lab, b0 : b1 + 1].sum() / total)))
     cuts = [t0]
     for (_, before, _), (_, after, _) in zip(pieces, pieces[1:], strict=False):
         end, start = max(r.end_s for r in before), min(r.start_s for r in after)

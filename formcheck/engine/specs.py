@@ -19,7 +19,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .body import JOINTS
 from .landmarks import SIDED_PARTS, UNSIDED_PARTS
+from .posture import POSTURES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -309,6 +311,65 @@ Fault = Annotated[
 ]
 
 
+class Reach(_Strict):
+    """Recognition: a position the movement passes (``reaches``: the 5th or 95th
+    percentile of a joint measure over the clip gets past ``below`` / ``above``, e.g. a
+    pulldown brings the hands down to the upper chest where a shoulder press never
+    does) or never passes (``stays``: a row keeps the hands well below the shoulders,
+    where a fly raises them to shoulder height)."""
+
+    joint: str
+    above: float | None = None
+    below: float | None = None
+    unit: str
+    reason: str
+
+    @model_validator(mode="after")
+    def _known(self) -> Reach:
+        if self.joint not in JOINTS:
+            raise ValueError(f"unknown joint '{self.joint}' (known: {', '.join(JOINTS)})")
+        if self.unit != JOINTS[self.joint].unit:
+            raise ValueError(f"joint '{self.joint}' is measured in '{JOINTS[self.joint].unit}', not '{self.unit}'")
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above / below")
+        return self
+
+
+class Variant(_Strict):
+    """A named form of the exercise, told per rep from a rep metric's value
+    (``at``: at the rep's peak, or its min / max / mean over the rep); the first
+    variant whose bound holds names the rep (e.g. a conventional or romanian deadlift
+    from the knee angle at the bottom)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    metric: str
+    at: Literal["peak", "min", "max", "mean"] = "peak"
+    above: float | None = None
+    below: float | None = None
+    unit: str
+    reason: str
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Variant:
+        if self.above is None and self.below is None:
+            raise ValueError("give above, below or both")
+        return self
+
+    def matches(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        return (self.above is None or value > self.above) and (self.below is None or value < self.below)
+
+
+def _known_names(kind: str, names: tuple[str, ...], known: dict) -> tuple[str, ...]:
+    for n in names:
+        if n not in known:
+            raise ValueError(f"unknown {kind} '{n}' (known: {', '.join(known)})")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{kind}s repeated: {list(names)}")
+    return names
+
+
 class ExerciseSpec(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     name: str
@@ -317,12 +378,32 @@ class ExerciseSpec(_Strict):
     views: tuple[ViewSpec, ...]
     view_advice: str
     unilateral: bool = False
+    # recognition (formcheck/engine/posture.py, recognise.py): the body positions the
+    # exercise is done in, the joints that move in every rep and those that stay still,
+    # what holds still (the hands, as on a bar or the floor, or the body), positions it reaches
+    postures: tuple[str, ...] = ()
+    moving: tuple[str, ...] = ()
+    still: tuple[str, ...] = ()
+    hands: Literal["any", "fixed", "free"] = "any"
+    reaches: tuple[Reach, ...] = ()
+    stays: tuple[Reach, ...] = ()
     metrics: dict[str, Metric]
     display: tuple[str, ...] = ()
     rep_metrics: tuple[str, ...] = ()
     setup: Setup = Field(default_factory=lambda: Setup(min_duration_s=0.3))
     reps: Reps
     faults: tuple[Fault, ...] = ()
+    variants: tuple[Variant, ...] = ()
+
+    @field_validator("postures")
+    @classmethod
+    def _postures(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return _known_names("posture", v, POSTURES)
+
+    @field_validator("moving", "still")
+    @classmethod
+    def _joints(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return _known_names("joint", v, JOINTS)
 
     @model_validator(mode="after")
     def _references(self) -> ExerciseSpec:
@@ -349,6 +430,18 @@ class ExerciseSpec(_Strict):
         for where, lst in (("display", self.display), ("rep_metrics", self.rep_metrics)):
             for m in lst:
                 need(where, m)
+        both = set(self.moving) & set(self.still)
+        if both:
+            raise ValueError(f"joints both moving and still: {sorted(both)}")
+        for i, v in enumerate(self.variants):
+            need(f"variants[{i}] ({v.id})", v.metric, v.unit)
+            if v.metric not in self.rep_metrics:
+                raise ValueError(
+                    f"variants[{i}] ({v.id}): metric '{v.metric}' must be in rep_metrics (it is read per rep)"
+                )
+        vids = [v.id for v in self.variants]
+        if len(set(vids)) != len(vids):
+            raise ValueError(f"variant ids repeated: {vids}")
         ids = [f.id for f in self.faults]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:

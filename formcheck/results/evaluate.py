@@ -219,3 +219,99 @@ def markdown_report(clips: list[ClipEval], summary: dict) -> str:
                 f"| `{fid}` | {m['labelled']} | {m['absent']} | {m['tp']} | {m['fp']} | {m['fn']} | {m['precision']} | {m['recall']} |"
             )
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- recognition
+UNKNOWN = "unknown"
+
+
+@dataclass
+class RecognitionEval:
+    path: str
+    expected: list[str]  # spec ids that count as right (a|b in the file), or ["unknown"]
+    answer: str | None  # the recognised spec id, "unknown", or None on an error
+    error: str | None = None
+
+    @property
+    def has_spec(self) -> bool:
+        return self.expected != [UNKNOWN]
+
+    @property
+    def right(self) -> bool:
+        return self.answer in self.expected
+
+
+def read_recognition_labels(path: str | Path) -> list[tuple[Path, list[str]]]:
+    """``path,exercise`` rows: a spec id, ``a|b`` when either is right, or ``unknown`` for an
+    exercise formcheck has no spec for. Paths are relative to the file's folder."""
+    path = Path(path)
+    rows = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        rd = csv.DictReader(fh)
+        if rd.fieldnames is None or not {"path", "exercise"} <= set(rd.fieldnames):
+            raise ValueError(f"{path}: needs columns ['exercise', 'path'], has {rd.fieldnames}")
+        for i, r in enumerate(rd, start=2):
+            want = [x.strip() for x in r["exercise"].split("|") if x.strip()]
+            if not want:
+                raise ValueError(f"{path}:{i}: no exercise given")
+            rows.append((path.parent / r["path"].strip(), want))
+    return rows
+
+
+def summarise_recognition(clips: list[RecognitionEval]) -> dict:
+    """Right exercise on clips of exercises with a spec, ``unknown`` on clips without one,
+    and the confusion table (expected -> answered -> count; alternatives count as their first)."""
+    done = [c for c in clips if c.answer is not None]
+    spec = [c for c in done if c.has_spec]
+    none = [c for c in done if not c.has_spec]
+    confusion: dict[str, dict[str, int]] = {}
+    for c in done:
+        row_key = c.answer if c.right and c.answer else c.expected[0]
+        row = confusion.setdefault(row_key, {})
+        row[str(c.answer)] = row.get(str(c.answer), 0) + 1
+    return {
+        "clips": len(clips),
+        "evaluated": len(done),
+        "errors": len(clips) - len(done),
+        "with_spec": len(spec),
+        "right_exercise": sum(c.right for c in spec),
+        "accuracy": round(sum(c.right for c in spec) / len(spec), 3) if spec else None,
+        "said_unknown_on_spec_clips": sum(c.answer == UNKNOWN for c in spec),
+        "without_spec": len(none),
+        "said_unknown": sum(c.right for c in none),
+        "unknown_rate": round(sum(c.right for c in none) / len(none), 3) if none else None,
+        "confusion": {k: dict(sorted(v.items())) for k, v in sorted(confusion.items())},
+    }
+
+
+def evaluate_recognition(labels: str | Path, run: Callable[[Path], str]) -> tuple[list[RecognitionEval], dict]:
+    """Run ``run(path) -> spec id or "unknown"`` on each labelled clip."""
+    clips = []
+    for path, want in read_recognition_labels(labels):
+        c = RecognitionEval(str(path), want, None)
+        try:
+            c.answer = run(path)
+        except Exception as e:  # one bad clip must not stop the evaluation
+            c.error = f"{type(e).__name__}: {e}"
+        clips.append(c)
+    return clips, summarise_recognition(clips)
+
+
+def recognition_markdown(clips: list[RecognitionEval], summary: dict) -> str:
+    """Totals, the confusion table (rows: what the clip is; columns: what formcheck said) and the misses."""
+    s = summary
+    answers = sorted({a for row in s["confusion"].values() for a in row})
+    lines = [
+        f"Right exercise on clips of exercises with a spec: **{s['right_exercise']}/{s['with_spec']}** ({s['accuracy']}); "
+        f"`unknown` on clips of exercises without one: **{s['said_unknown']}/{s['without_spec']}** ({s['unknown_rate']}).",
+        "",
+        "| clip is \\ formcheck said | " + " | ".join(f"`{a}`" for a in answers) + " |",
+        "|---|" + "---|" * len(answers),
+    ]
+    for exp, row in s["confusion"].items():
+        lines.append(f"| `{exp}` | " + " | ".join(str(row.get(a, "")) for a in answers) + " |")
+    wrong = [c for c in clips if c.answer is not None and not c.right]
+    if wrong:
+        lines += ["", "| clip | is | said |", "|---|---|---|"]
+        lines += [f"| {Path(c.path).name} | {'/'.join(c.expected)} | {c.answer} |" for c in wrong]
+    return "\n".join(lines)

@@ -63,6 +63,8 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
             if rep["index"] in s.reps:
                 rep["set"] = s.index
     spec = res.spec
+    if spec.variants:
+        _add_variants(report, spec)
     target = spec.reps.hold_target_s
     if target:
         report["holds"] = [
@@ -80,6 +82,68 @@ def build_report(res: AnalysisResult, info: VideoInfo, source: str | None = None
         hi = max(counts.values())
         report["sides"] = counts | {"balance": round(min(counts.values()) / hi, 2) if hi else None}
     return report
+
+
+def build_unknown_report(seq: Any, info: VideoInfo, recognition: dict, source: str | None = None) -> dict:
+    """The report of a recording that looks like none of the exercises formcheck knows
+    (``--exercise auto``): ``exercise: "unknown"``, no reps or faults, the camera view, and
+    ``recognition`` with the closest candidates and why each was rejected."""
+    from ..engine.views import ViewTracker
+
+    tracker, views = ViewTracker(), Counter[str]()
+    with_pose = 0
+    for f in seq.frames():
+        if f.has_person:
+            with_pose += 1
+            views[tracker.update(f)] += 1
+    t0, t1 = (float(seq.t_s[0]), float(seq.t_s[-1])) if len(seq) else (0.0, 0.0)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "formcheck_version": __version__,
+        "exercise": "unknown",
+        "exercise_name": "none of the exercises formcheck knows",
+        "video": {
+            "path": source or info.path,
+            "fps": _r(info.fps, 3),
+            "frames": len(seq),
+            "duration_s": _r(info.duration_s if info.duration_s else t1 - t0, 3),
+            "width": info.width,
+            "height": info.height,
+        },
+        "view": views.most_common(1)[0][0] if views else "unknown",
+        "side": "unknown",
+        "rep_count": 0,
+        "reps": [],
+        "faults": [],
+        "warnings": [
+            {
+                "id": "not_recognised",
+                "message": recognition.get("message", "none of the exercises formcheck knows"),
+                "start_s": _r(t0, 3),
+                "end_s": _r(t1, 3),
+            }
+        ],
+        "frames_with_pose": round(with_pose / max(len(seq), 1), 4),
+        "sets": [],
+        "recognition": recognition,
+    }
+
+
+_AT = {"peak": "at_peak", "min": "min", "max": "max", "mean": "mean"}
+
+
+def _add_variants(report: dict, spec: Any) -> None:
+    """Each rep's ``variant`` (the first of the spec's variants whose bound its metric
+    meets; null when none can be told), each set's most common one, and the counts."""
+    for rep in report["reps"]:
+        rep["variant"] = next(
+            (v.id for v in spec.variants if v.matches(rep["metrics"].get(v.metric, {}).get(_AT[v.at]))),
+            None,
+        )
+    for s in report["sets"]:
+        named = Counter(r["variant"] for r in report["reps"] if r.get("set") == s["index"] and r["variant"])
+        s["variant"] = named.most_common(1)[0][0] if named else None
+    report["variants"] = dict(Counter(r["variant"] for r in report["reps"] if r["variant"]))
 
 
 REP_COLUMNS = [
@@ -102,6 +166,8 @@ def reps_csv(report: dict) -> str:
     metric_cols = sorted({f"{m}_{k}" for r in reps for m, d in r["metrics"].items() for k in d})
     rom_key = next((k for r in reps for k in r if k.startswith("rom_")), "rom_deg")
     cols = [rom_key if c == "rom" else c for c in REP_COLUMNS] + metric_cols
+    if any("variant" in r for r in reps):
+        cols.insert(cols.index("faults"), "variant")
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     wr.writerow(cols)
