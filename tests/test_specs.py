@@ -16,7 +16,7 @@ FLAGSHIP = {
         "head_dropped",
         "partial_range",
     },
-    "one_arm_row": {"back_not_flat", "torso_too_upright", "elbows_flared", "partial_range"},
+    "one_arm_row": {"back_not_flat", "torso_too_upright", "torso_moving", "elbows_flared", "partial_range"},
     "reverse_fly": {
         "torso_too_upright",
         "torso_too_low",
