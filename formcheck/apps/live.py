@@ -16,8 +16,9 @@ import copy
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ from ..engine.analysis import AnalysisResult, Analyzer, FrameState
 from ..engine.landmarks import PoseFrame
 from ..engine.specs import ExerciseSpec
 from ..media.annotate import Annotator
+from .cues import Announcer, CueScheduler, Utterance
+from .stream_clock import StreamClock
 
 
 @dataclass
@@ -46,70 +49,99 @@ class LiveStatus:
 
 
 class LiveCoach:
-    def __init__(self, spec: ExerciseSpec, back: bool = True, model: str | None = None) -> None:
+    """One live session: one pose estimator and one engine for as long as it lasts.
+
+    The engine is never rebuilt behind the person's back: a new frame size
+    (WebRTC lowering the resolution on a busy machine, another camera) rescales
+    it (:meth:`~formcheck.engine.analysis.Analyzer.rescale`), and frame times go
+    through a :class:`~formcheck.apps.stream_clock.StreamClock`, so a restarted
+    stream, a late frame or a frame out of order never makes time go back. Only
+    Reset starts the count again. Spoken cues: :attr:`cues` decides what is said,
+    :meth:`utterances` hands out what was released (``on_utterance`` too).
+    """
+
+    def __init__(
+        self,
+        spec: ExerciseSpec,
+        back: bool = True,
+        model: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.spec = spec
         self.model = model
         self.segmentation = back and spec.needs_mask
         self._lock = threading.Lock()
+        self._clock = clock
         self._est: Any = None  # formcheck.media.pose.PoseEstimator, made on the first frame
         self._an: Analyzer | None = None
-        self._ann: Annotator | None = None
+        self._annotators: dict[tuple[int, int], Annotator] = {}
         self._size: tuple[int, int] | None = None
         self._sets: list[int] = []
         self._state: FrameState | None = None
         self._fps = 0.0
         self._last_wall: float | None = None
         self._frames = 0
-        self._t_offset = 0.0
-        self._last_t: float | None = None
+        self._timeline = StreamClock(clock=clock)
+        self.resizes = 0  # frame-size changes carried over (the engine kept its state)
+        self.cues = CueScheduler()
+        self._announcer = Announcer(spec)
+        self._said: deque[tuple[Utterance, float]] = deque(maxlen=8)  # (utterance, wall time released)
+        # called (on the frame thread) with each utterance released; must not block
+        self.on_utterance: Callable[[Utterance], None] | None = None
         # the history (formcheck.apps.live_history): called at New set, Reset, STOP, a counted rep, close
         self.on_checkpoint: Callable[[str], None] | None = None
 
-    def _start(self, w: int, h: int, model: bool = True) -> None:
-        from ..media.pose import PoseEstimator
-
-        if self._est is not None:
-            self._est.close()
-            self._est = None
-        if model:
-            self._est = PoseEstimator(self.model, segmentation=self.segmentation).__enter__()
-        self._an = Analyzer(self.spec, w, h)
-        self._ann = Annotator(self.spec, w, h)
+    def _engine(self, w: int, h: int) -> Analyzer:
+        """The session's engine for frames of ``w x h`` (made once, rescaled after)."""
+        if self._an is None:
+            self._an = Analyzer(self.spec, w, h)
+        elif self._size != (w, h):
+            self._an.rescale(w, h)
+            self.resizes += 1
         self._size = (w, h)
+        return self._an
+
+    def _annotator(self, w: int, h: int) -> Annotator:
+        if (w, h) not in self._annotators:
+            if len(self._annotators) > 4:
+                self._annotators.clear()
+            self._annotators[(w, h)] = Annotator(self.spec, w, h)
+        return self._annotators[(w, h)]
 
     def process(self, t_s: float, rgb: np.ndarray) -> np.ndarray:
         """Analyse one frame and return it annotated (``(H, W, 3) uint8`` RGB)."""
+        from ..media.pose import PoseEstimator
         from ..pipeline import pose_frame
 
         with self._lock:
             h, w = rgb.shape[:2]
-            if self._size != (w, h) or self._est is None:
-                self._start(w, h)  # first frame, or the camera changed resolution
-            # timestamps must rise for the tracker and the engine, even if a source restarts
-            if self._last_t is not None and t_s + self._t_offset <= self._last_t:
-                self._t_offset = self._last_t - t_s + 1e-3
-            t = t_s + self._t_offset
-            self._last_t = t
-            assert self._est is not None and self._an is not None and self._ann is not None
+            t = self._timeline(t_s)
+            ann = self._annotator(w, h)
+            out = rgb if rgb.flags.writeable else rgb.copy()
+            if t is None:  # late or repeated: the engine never sees time go back
+                return ann.draw(out, self._state) if self._state is not None else out
+            if self._est is None:  # the estimator copes with any frame size: made once
+                self._est = PoseEstimator(self.model, segmentation=self.segmentation).__enter__()
+            self._engine(w, h)
             st = self._step(pose_frame(self._est, t, rgb))
-            out = self._ann.draw(rgb if rgb.flags.writeable else rgb.copy(), st)
-            self._ann.text(
-                out,
-                f"{self._fps:4.1f} fps",
-                (out.shape[1] - int(150 * self._ann.scale), out.shape[0] - int(60 * self._ann.scale)),
-            )
+            out = ann.draw(out, st)
+            ann.text(out, f"{self._fps:4.1f} fps", (w - int(150 * ann.scale), h - int(60 * ann.scale)))
             return out
 
-    def feed(self, frame: PoseFrame, size_wh: tuple[int, int]) -> FrameState:
-        """One frame of landmarks already estimated (stored landmarks, or another pose backend)."""
+    def feed(self, frame: PoseFrame, size_wh: tuple[int, int]) -> FrameState | None:
+        """One frame of landmarks already estimated (stored landmarks, or another pose
+        backend); None when the frame is late or repeated and was dropped."""
         with self._lock:
-            if self._size != size_wh or self._an is None:
-                self._start(*size_wh, model=False)
-            return self._step(frame)
+            t = self._timeline(frame.t_s)
+            if t is None:
+                return None
+            self._engine(*size_wh)
+            return self._step(replace(frame, t_s=t) if t != frame.t_s else frame)
 
     def _step(self, frame: PoseFrame) -> FrameState:
         assert self._an is not None
-        st = self._an.update(frame)
+        an = self._an
+        st = an.update(frame)
         self._state = st
         self._frames += 1
         now = time.perf_counter()
@@ -117,7 +149,21 @@ class LiveCoach:
             inst = 1.0 / max(now - self._last_wall, 1e-6)
             self._fps = inst if self._fps == 0 else 0.9 * self._fps + 0.1 * inst
         self._last_wall = now
+        at_top = an.counter.in_top(st.values.get(self.spec.reps.metric, math.nan))
+        set_number = len(self._sets) + 1
+        for cue in self._announcer.step(st.t_s, st.rep_count, st.faults_now, st.cue, at_top, st.ready, set_number):
+            self.cues.push(cue)
+        for u in self.cues.due(st.t_s):
+            self._said.append((u, self._clock()))
+            if self.on_utterance is not None:
+                self.on_utterance(u)
         return st
+
+    def utterances(self) -> list[tuple[Utterance, float]]:
+        """The last few utterances released, each with its age in seconds (newest last)."""
+        with self._lock:
+            now = self._clock()
+            return [(u, now - wall) for u, wall in self._said]
 
     def snapshot(self) -> LiveStatus:
         with self._lock:
@@ -148,12 +194,15 @@ class LiveCoach:
         self.checkpoint("new_set")
 
     def reset(self) -> None:
+        """Start the session again from nothing (the person asked for it)."""
         self.checkpoint("reset")  # the session so far, before it is cleared
         with self._lock:
             self._sets = []
             if self._size is not None:
-                self._start(*self._size, model=self._est is not None)
+                self._an = Analyzer(self.spec, *self._size)
             self._state = None
+            self._announcer = Announcer(self.spec)
+            self.cues.clear()
 
     def analysis_so_far(self) -> tuple[AnalysisResult, tuple[int, int]] | None:
         """The session so far and the frame size, without ending it (a copy of the engine
