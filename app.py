@@ -67,17 +67,16 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
     import av
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    from formcheck.apps.live import LiveCoach
+    from formcheck.apps import live_page as lp
 
     st.header(f"Live coaching: {spec.name}")
     st.info(
         f"Set the camera up first: {spec.view_advice}. Counting starts once you hold the start position with "
         "your whole body in view. Pick the camera with SELECT DEVICE, then START."
     )
-    key = f"coach:{spec.id}" + (f":{model}" if model else "")
-    if key not in st.session_state:  # one coach per browser session and exercise: tabs never share a count
-        st.session_state[key] = LiveCoach(spec, model=model)
-    coach: LiveCoach = st.session_state[key]
+    # one coach per browser session and exercise (tabs never share a count), kept on the server so a
+    # reloaded tab finds its count again
+    coach = lp.coach_for(spec, model)
     history_page.attach_live(coach)  # saved at New set, Reset, STOP and each counted rep
 
     def on_frame(frame: av.VideoFrame) -> av.VideoFrame:
@@ -96,18 +95,28 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
                 rtc_configuration={"iceServers": []},  # local only: no STUN/TURN lookups
                 async_processing=True,
             )
-            history_page.watch_stream(coach, ctx, key)
+            history_page.watch_stream(coach, ctx, f"coach:{spec.id}")
         except Exception as e:  # e.g. no WebRTC runtime (Streamlit's AppTest): say so, keep the page
             st.error(
                 f"The webcam component could not start here ({type(e).__name__}). Use 'formcheck live' in a terminal."
             )
     with right:
         b1, b2 = st.columns(2)
-        if b1.button("New set", use_container_width=True):
+        if b1.button("New set", width="stretch"):
             coach.new_set()
-        if b2.button("Reset", use_container_width=True):
+        if b2.button("Reset", width="stretch"):
             coach.reset()
+        voice = lp.voice_controls(coach)
+        live_voice(coach, voice)
         live_stats(coach)
+
+
+@st.fragment(run_every=0.25)
+def live_voice(coach, voice: dict) -> None:
+    """The coach's new utterances, to the browser's own voice (a light fragment, run often)."""
+    from formcheck.apps import live_page as lp
+
+    lp.speaker(coach, voice)
 
 
 @st.fragment(run_every=0.5)
@@ -116,7 +125,7 @@ def live_stats(coach) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Reps", s.reps)
     c2.metric("Set", s.set_number)
-    c3.metric("Processing", f"{s.processing_fps:.1f} fps")
+    c3.metric("Processing", f"{s.processing_fps:.0f} fps")
     st.markdown(f"**Reps this set: {s.reps}**" + (f" (earlier sets: {', '.join(map(str, s.sets))})" if s.sets else ""))
     if s.cue:
         st.error(f"Cue: {s.cue}")
@@ -124,7 +133,8 @@ def live_stats(coach) -> None:
         st.warning(f"Guidance: {s.guidance}")
     elif s.started:
         st.success("Good form")
-    st.caption(f"view: {s.view} | frames processed: {s.frames}")
+    size = f" | frame size {s.size[0]}x{s.size[1]} (changed {s.resizes} times)" if s.size else ""
+    st.caption(f"view: {s.view} | frames processed: {s.frames} ({s.frame_ms:.0f} ms each){size}")
     if s.last_rep:
         r = s.last_rep
         rom = next((v for k, v in r.items() if k.startswith("rom_")), None)
@@ -134,10 +144,15 @@ def live_stats(coach) -> None:
         )
     if s.faults:
         st.markdown("Faults so far: " + ", ".join(f"`{k}` x{v}" for k, v in sorted(s.faults.items())))
+    said = [u.text for u, _ in coach.utterances()][-4:]
+    if said:
+        st.caption("Said: " + " / ".join(f"\u201c{w}\u201d" for w in said))
     history_page.rep_checkpoint(coach, s)
 
 
 # ------------------------------------------------------------------- recorded
+
+
 def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
     from formcheck.media.pose import ModelUnavailable
     from formcheck.media.video import VideoError

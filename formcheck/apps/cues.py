@@ -73,15 +73,15 @@ class Cue:
 
 @dataclass(frozen=True)
 class Utterance:
-    """A cue to say now: ``id`` rises by one per utterance, ``t_s`` is when it was released."""
+    """A cue to say now: ``id`` rises by one per utterance, ``t_s`` is when it was released,
+    ``late_s`` how long after its moment that was (a speaker adds its own delay to it and
+    drops the utterance once it is more than a second old)."""
 
     id: int
     t_s: float
     kind: Kind
     text: str
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "t_s": self.t_s, "kind": self.kind, "text": self.text}
+    late_s: float = 0.0
 
 
 @dataclass
@@ -124,7 +124,7 @@ class CueScheduler:
             if self._cooling(cue.key, now_s):
                 return self.due(now_s)
             self._said[cue.key] = now_s
-        u = Utterance(self.next_id, now_s, cue.kind, cue.text)
+        u = Utterance(self.next_id, now_s, cue.kind, cue.text, max(now_s - cue.t_s, 0.0))
         self.next_id += 1
         self.busy_until = now_s + speech_s(cue.text)
         return [u]

@@ -46,6 +46,9 @@ class LiveStatus:
     processing_fps: float
     frames: int
     started: bool = field(default=False)
+    size: tuple[int, int] | None = None  # the frame size now (w, h)
+    resizes: int = 0  # frame-size changes so far (the engine carried on)
+    frame_ms: float = 0.0  # model and engine time per frame (moving average)
 
 
 class LiveCoach:
@@ -79,6 +82,7 @@ class LiveCoach:
         self._sets: list[int] = []
         self._state: FrameState | None = None
         self._fps = 0.0
+        self._ms = 0.0  # model + engine time per frame (moving average)
         self._last_wall: float | None = None
         self._frames = 0
         self._timeline = StreamClock(clock=clock)
@@ -123,7 +127,10 @@ class LiveCoach:
             if self._est is None:  # the estimator copes with any frame size: made once
                 self._est = PoseEstimator(self.model, segmentation=self.segmentation).__enter__()
             self._engine(w, h)
+            t0 = time.perf_counter()
             st = self._step(pose_frame(self._est, t, rgb))
+            ms = (time.perf_counter() - t0) * 1000.0
+            self._ms = ms if self._ms == 0 else 0.9 * self._ms + 0.1 * ms
             out = ann.draw(out, st)
             ann.text(out, f"{self._fps:4.1f} fps", (w - int(150 * ann.scale), h - int(60 * ann.scale)))
             return out
@@ -184,6 +191,9 @@ class LiveCoach:
                 processing_fps=round(self._fps, 1),
                 frames=self._frames,
                 started=st is not None,
+                size=self._size,
+                resizes=self.resizes,
+                frame_ms=round(self._ms, 1),
             )
 
     def new_set(self) -> None:
