@@ -11,11 +11,19 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from formcheck.apps import history_page
-from formcheck.apps.app_support import analyze_for_page, fault_table, fault_timeline, metric_chart, rep_table
+from formcheck.apps.app_support import (
+    analyze_for_page,
+    auto_for_page,
+    fault_table,
+    fault_timeline,
+    metric_chart,
+    rep_table,
+)
 from formcheck.engine.specs import ExerciseSpec, load_specs
 from formcheck.io_utils import safe_stem
 
@@ -45,17 +53,30 @@ def model_setting() -> str | None:
         return None
 
 
-def sidebar() -> tuple[str, ExerciseSpec]:
+AUTO = "auto"
+
+
+def sidebar() -> tuple[str, ExerciseSpec | None]:
+    """The mode and the exercise (None: ``auto``, recognised from the movement)."""
     q = st.query_params
     modes = list(MODES)
     mode = st.sidebar.radio(
         "Mode", modes, index=modes.index(q.get("mode", "live")) if q.get("mode") in modes else 0, format_func=MODES.get
     )
-    ids = list(specs())
+    ids = [AUTO, *specs()]
     default = q.get("exercise", "seated_row")
     ex = st.sidebar.selectbox(
-        "Exercise", ids, index=ids.index(default) if default in ids else 0, format_func=lambda i: specs()[i].name
+        "Exercise",
+        ids,
+        index=ids.index(default) if default in ids else 1,
+        format_func=lambda i: "auto: recognise it from the movement" if i == AUTO else specs()[i].name,
     )
+    if ex == AUTO:
+        st.sidebar.caption(
+            "formcheck tells the exercise from the movement (after a few reps), shows its guess and how sure it "
+            "is, and switches when you change exercise; you can pin the one it found."
+        )
+        return mode, None
     spec = specs()[ex]
     st.sidebar.caption(spec.summary)
     st.sidebar.caption(f"Camera: {spec.view_advice}.")
@@ -63,16 +84,17 @@ def sidebar() -> tuple[str, ExerciseSpec]:
 
 
 # ----------------------------------------------------------------------- live
-def live_page(spec: ExerciseSpec, model: str | None) -> None:
+def live_page(spec: ExerciseSpec | None, model: str | None) -> None:
     import av
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     from formcheck.apps import live_page as lp
 
-    st.header(f"Live coaching: {spec.name}")
+    st.header(f"Live coaching: {spec.name}" if spec else "Live coaching: which exercise is it?")
+    advice = f"Set the camera up first: {spec.view_advice}. " if spec else "Film from the side, whole body in view. "
     st.info(
-        f"Set the camera up first: {spec.view_advice}. Counting starts once you hold the start position with "
-        "your whole body in view. Pick the camera with SELECT DEVICE, then START."
+        advice + "Counting starts once you hold the start position with your whole body in view. "
+        "Pick the camera with SELECT DEVICE, then START."
     )
     # one coach per browser session and exercise (tabs never share a count), kept on the server so a
     # reloaded tab finds its count again
@@ -88,14 +110,14 @@ def live_page(spec: ExerciseSpec, model: str | None) -> None:
     with left:
         try:
             ctx = webrtc_streamer(
-                key=f"live-{spec.id}",
+                key=f"live-{spec.id if spec else AUTO}",
                 mode=WebRtcMode.SENDRECV,
                 video_frame_callback=on_frame,  # runs on a worker thread; it keeps only the newest frame
                 media_stream_constraints={"video": True, "audio": False},
                 rtc_configuration={"iceServers": []},  # local only: no STUN/TURN lookups
                 async_processing=True,
             )
-            history_page.watch_stream(coach, ctx, f"coach:{spec.id}")
+            history_page.watch_stream(coach, ctx, f"coach:{spec.id if spec else AUTO}")
         except Exception as e:  # e.g. no WebRTC runtime (Streamlit's AppTest): say so, keep the page
             st.error(
                 f"The webcam component could not start here ({type(e).__name__}). Use 'formcheck live' in a terminal."
@@ -122,6 +144,8 @@ def live_voice(coach, voice: dict) -> None:
 @st.fragment(run_every=0.5)
 def live_stats(coach) -> None:
     s = coach.snapshot()
+    if s.auto:
+        recognition(coach, s)
     c1, c2, c3 = st.columns(3)
     c1.metric("Reps", s.reps)
     c2.metric("Set", s.set_number)
@@ -150,15 +174,39 @@ def live_stats(coach) -> None:
     history_page.rep_checkpoint(coach, s)
 
 
+def recognition(coach, s) -> None:
+    """Auto: the exercise recognised, how sure, pin it or recognise again; earlier exercises."""
+    from formcheck.apps.live_auto import NONE_OF_THEM
+
+    def name(i: str) -> str:
+        return specs()[i].name if i in specs() else i
+
+    if s.guess is None:
+        st.info("Recognising the exercise: start your set (it takes a few reps).")
+    elif s.guess[0] is None:
+        st.warning(NONE_OF_THEM[0].upper() + NONE_OF_THEM[1:] + " (yet).")
+    else:
+        st.success(f"Recognised: {name(s.guess[0])} (confidence {s.guess[1]:.0%})")
+    if s.pinned:
+        st.button(
+            f"Pinned to {name(s.pinned)}: recognise again", on_click=coach.recogniser.pin, args=(None,), key="unpin"
+        )
+    elif s.exercise != AUTO:
+        st.button(f"Pin {name(s.exercise)}", on_click=coach.recogniser.pin, args=(s.exercise,), key="pin")
+    if s.done:
+        st.caption("Before: " + ", ".join(f"{name(i)} {n} reps" for i, n in s.done))
+
+
 # ------------------------------------------------------------------- recorded
 
 
-def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
+def recorded_page(spec: ExerciseSpec | None, model: str | None) -> None:
     from formcheck.media.pose import ModelUnavailable
     from formcheck.media.video import VideoError
     from formcheck.pipeline import NoPersonError
 
-    st.header(f"Recorded video: {spec.name}")
+    st.header(f"Recorded video: {spec.name}" if spec else "Recorded video: which exercise is it?")
+    key = spec.id if spec else AUTO
     how = st.radio("Clip", ["A sample video", "Upload a clip"], horizontal=True)
     upload = sample = None
     if how == "Upload a clip":
@@ -183,18 +231,58 @@ def recorded_page(spec: ExerciseSpec, model: str | None) -> None:
                     bar.progress(min(done / max(total, 1), 1.0), text=f"Analysing... frame {done} of {total}")
 
             try:
-                res = analyze_for_page(path, spec, work, progress, name=name, model=model)
+                if spec is None:
+                    res: Any = auto_for_page(path, specs(), work, progress, name=name, model=model)
+                    reports = [a.report for _, a in res.parts]
+                else:
+                    res = analyze_for_page(path, spec, work, progress, name=name, model=model)
+                    reports = [res.report]
             except (VideoError, NoPersonError, ModelUnavailable) as e:
                 bar.empty()
                 st.error(str(e).replace(str(path), name))
                 st.session_state.pop("analysis", None)
                 return
             bar.progress(1.0, text="Done")
-            st.session_state["analysis"] = (spec.id, name, res)
-            history_page.record_analysis(res.report, name, None if upload is not None else path.resolve())
+            st.session_state["analysis"] = (key, name, res)
+            for report in reports:
+                history_page.record_analysis(report, name, None if upload is not None else path.resolve())
     got = st.session_state.get("analysis")
-    if got and got[0] == spec.id:
-        show_results(spec, got[1], got[2])
+    if got and got[0] == key:
+        if spec is None:
+            show_auto(got[1], got[2])
+        else:
+            show_results(spec, got[1], got[2])
+
+
+def show_auto(name: str, res) -> None:
+    """Auto: what was recognised (or that it looks like none of the exercises), the segments of a
+    recording with several exercises, and the results of the one picked."""
+    rec = res.recognition
+    if not res.parts:
+        st.warning(f"{name}: {rec['message']}, so nothing was analysed.")
+        st.dataframe(rec["candidates"], hide_index=True)
+        return
+    if len(res.parts) == 1:
+        spec, analysis = res.parts[0]
+        st.success(f"Recognised: {spec.name} (confidence {rec['confidence']:.0%})")
+        show_results(spec, name, analysis)
+        return
+    st.success(f"This recording holds {len(res.parts)} exercises:")
+    rows = [
+        {
+            "segment": k,
+            "exercise": spec.name,
+            "from s": a.report["segment"]["start_s"],
+            "to s": a.report["segment"]["end_s"],
+            "reps": a.report["rep_count"],
+            "confidence": f"{a.report['segment']['confidence']:.0%}",
+        }
+        for k, (spec, a) in enumerate(res.parts, 1)
+    ]
+    st.dataframe(rows, hide_index=True)
+    k = st.selectbox("Segment", range(1, len(res.parts) + 1), format_func=lambda i: f"{i}: {rows[i - 1]['exercise']}")
+    spec, analysis = res.parts[k - 1]
+    show_results(spec, name, analysis)
 
 
 def show_results(spec: ExerciseSpec, name: str, res) -> None:

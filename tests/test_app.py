@@ -85,3 +85,36 @@ def test_two_sessions_never_share_a_coach():
     assert cb.snapshot().reps == 0
     ca.new_set()
     assert ca.snapshot().sets == [2] and ca.snapshot().set_number == 2
+
+
+def test_auto_recognises_a_recorded_clip_and_the_live_page_waits_for_the_movement():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["mode"] = "recorded"
+    at.query_params["exercise"] = "auto"
+    at.run()
+    assert not at.exception
+    assert at.header[0].value == "Recorded video: which exercise is it?"
+    next(s for s in at.selectbox if s.label == "Sample video").select("rowing.mp4").run()
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Recognised: Seated row (cable or band) (confidence 100%)"]
+    assert next(m for m in at.metric if m.label == "Reps").value == "2"
+
+    live = AppTest.from_file(APP, default_timeout=60)
+    live.query_params["exercise"] = "auto"
+    live.run()
+    assert not live.exception
+    assert live.header[0].value == "Live coaching: which exercise is it?"
+    assert any("Recognising the exercise" in i.value for i in live.info)
+    assert "coach:auto" in live.session_state
+
+
+def test_a_recording_that_is_none_of_the_exercises_says_so():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["mode"] = "recorded"
+    at.query_params["exercise"] = "auto"
+    at.run()
+    next(s for s in at.selectbox if s.label == "Sample video").select("pull_up_attempt.mp4").run()
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    assert not at.exception
+    assert any("looks like none of the exercises formcheck knows" in w.value for w in at.warning)

@@ -48,6 +48,76 @@ def analyze_for_page(
     return Analysis(report, reps_csv(report), ann.read_bytes(), pd.DataFrame(rows), thumbs)
 
 
+@dataclass
+class AutoAnalysis:
+    """A recording analysed with ``--exercise auto`` on the page: the recognition (the report's
+    ``recognition`` object: ``exercise`` is ``unknown`` when it looks like none of the specs), and
+    one ``(spec, Analysis)`` per exercise segment (one for a one-exercise clip, none for unknown)."""
+
+    recognition: dict
+    parts: list[tuple[ExerciseSpec, Analysis]]
+
+
+def auto_for_page(
+    path: Path,
+    specs: dict[str, ExerciseSpec],
+    work_dir: Path,
+    progress=None,
+    name: str | None = None,
+    model: str | None = None,
+) -> AutoAnalysis:
+    """``analyze -e auto`` for the page: one model pass, every spec's engine on the landmarks,
+    the recording recognised (and split when it holds several exercises, as the CLI does), one
+    annotated video drawn with each segment's spec (the caller deletes ``work_dir``)."""
+    from ..engine.recognise import recognise, run_all
+    from ..engine.segment import Segment, slice_seq, split
+    from ..media.video import VideoInfo, probe
+    from ..pipeline import NoPersonError, analyze_seq, annotate_segments, extract
+
+    info = probe(path)
+    opts = PoseOptions(model=model)
+    seq = extract(path, opts, segmentation=True, progress=progress)
+    if not np.isfinite(seq.xy).any():
+        raise NoPersonError(f"{path}: no person found in any of its {len(seq)} frames")
+    runs = run_all(seq, specs)
+    best, conf, cands = recognise(seq, specs, runs)
+    rec: dict = {
+        "exercise": best or "unknown",
+        "confidence": conf,
+        "candidates": [{"exercise": c.exercise, "score": c.score, "reps": c.reps} for c in cands[:5]],
+    }
+    if best is None:
+        from .live_auto import NONE_OF_THEM
+
+        rec["message"] = NONE_OF_THEM
+        return AutoAnalysis(rec, [])
+    t0, t1 = float(seq.t_s[0]), float(seq.t_s[-1])
+    segs = split(seq, specs, runs)
+    if len(segs) < 2:
+        segs = [Segment(best, t0, t1, t0, t1, conf)]
+    ann = work_dir / "annotated.mp4"
+    annotate_segments(path, seq, [(seg, specs[seg.exercise]) for seg in segs], ann, opts)
+    video = ann.read_bytes()
+    parts = []
+    for k, seg in enumerate(segs, 1):
+        spec = specs[seg.exercise]
+        sub = slice_seq(seq, seg.start_s, seg.end_s) if len(segs) > 1 else seq
+        rows: list[dict[str, float]] = []
+
+        def on_frame(st: FrameState, rows: list[dict[str, float]] = rows) -> None:
+            rows.append({"t_s": st.t_s, **st.values})
+
+        res = analyze_seq(sub, spec, on_frame=on_frame)
+        vinfo = VideoInfo(info.path, seq.width, seq.height, info.fps, len(sub), seg.end_s - seg.start_s)
+        report = build_report(res, vinfo, name or path.name)
+        report["recognition"] = rec
+        if len(segs) > 1:
+            report["segment"] = {"index": k, "of": len(segs)} | seg.to_dict()
+        thumbs = rep_thumbnails(ann, report["reps"])
+        parts.append((spec, Analysis(report, reps_csv(report), video, pd.DataFrame(rows), thumbs)))
+    return AutoAnalysis(rec, parts)
+
+
 def rep_thumbnails(video: Path, reps: list[dict], max_side: int = 360) -> dict[int, list[tuple[str, np.ndarray]]]:
     """Frames at each rep's start, peak and end (one decoding pass)."""
     wanted = sorted((r[k], r["index"], k.removesuffix("_s")) for r in reps for k in ("start_s", "peak_s", "end_s"))

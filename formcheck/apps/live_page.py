@@ -113,12 +113,12 @@ def browser_session() -> tuple[str, BrowserSession]:
 
 
 def coach_for(spec: Any, model: str | None) -> Any:
-    """The browser session's coach for this exercise and model: made once, kept on the
-    server across reloads (``session_state`` holds it too, for the page's hooks)."""
+    """The browser session's coach for this exercise (None: auto) and model: made once, kept
+    on the server across reloads (``session_state`` holds it too, for the page's hooks)."""
     from .live import LiveCoach
 
     sid, _ = browser_session()
-    key = f"coach:{spec.id}" + (f":{model}" if model else "")
+    key = f"coach:{spec.id if spec else 'auto'}" + (f":{model}" if model else "")
     coach = registry().coach(sid, key, lambda: LiveCoach(spec, model=model))
     st.session_state[key] = coach
     return coach
