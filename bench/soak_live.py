@@ -78,7 +78,7 @@ def main() -> None:
         minute, lat, k = 1, [], 0
         while True:
             t0 = time.perf_counter()
-            coach.process(k / args.fps, frames[k % len(frames)])
+            coach.process(k / args.fps, frames[k % len(frames)].copy())  # it draws on the frame it is given
             t1 = time.perf_counter()
             lat.append((t1 - t0) * 1000)
             if k % max(1, int(args.fps / 2)) == 0:

@@ -146,13 +146,13 @@ def _watch(page, until, timeout_s: float, shown: list[int]) -> None:
     pytest.fail(f"timed out; counts shown: {shown[-20:]}")
 
 
-def _live(p, server, fake_camera):
+def _live(p, server, fake_camera, exercise: str = "seated_row"):
     browser = _browser(p, fake_camera)
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     ctx.add_init_script(SPEECH_RECORDER)
     page = ctx.new_page()
-    page.goto(f"{server}/?mode=live&exercise=seated_row")
-    expect_visible(page.get_by_text("Live coaching: Seated row"), 60)
+    page.goto(f"{server}/?mode=live&exercise={exercise}")
+    expect_visible(page.get_by_text("Live coaching:", exact=False).first, 60)
     page.frame_locator("iframe[title*='webrtc']").get_by_role("button", name="START").click(timeout=60_000)
     return browser, page
 
@@ -185,10 +185,15 @@ def test_live_page_counts_speaks_and_keeps_its_count_over_a_reload(server, fake_
         _watch(page, spoken_both, 150, shown)
         assert shown == sorted(shown), f"the shown count went down: {shown}"
         assert heard[0] == "set one"
-        expect_visible(page.get_by_text("Cue:", exact=False), 30)
         expect_visible(page.get_by_text("Saved to the history as session", exact=False), 10)
         MADE.append("live: browser camera")
-        page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)
+        expect_visible(page.get_by_text("Cue:", exact=False), 30)
+        page.screenshot(path=str(ARTIFACTS / "live.png"), full_page=True)  # while the cue shows
+        page.get_by_text("Voice", exact=True).click()  # the voice controls
+        expect_visible(page.get_by_text("Speak the count and cues"), 10)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "live-voice.png"), full_page=True)
+        page.get_by_text("Voice", exact=True).click()
 
         # the tab reloaded: the same browser session's coach, with its count, before START
         before = max(shown)
@@ -201,6 +206,24 @@ def test_live_page_counts_speaks_and_keeps_its_count_over_a_reload(server, fake_
         assert after == sorted(after), f"the shown count went down after the reload: {after}"
         again = page.evaluate("window.__spoken || []")
         assert "set one" not in again  # the session goes on: nothing said before is said again
+        browser.close()
+
+
+def test_live_page_auto_recognises_the_rowing_and_counts_it(server, fake_camera):
+    """exercise=auto: the page names the exercise it sees, with its confidence, and counts it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = _live(p, server, fake_camera, exercise="auto")
+        expect_visible(page.get_by_text("Live coaching: which exercise is it?"), 10)
+        expect_visible(page.get_by_text(re.compile(r"^Recognised: Seated row .*\(confidence \d+%\)")), 120)
+        shown: list[int] = []
+        _watch(page, lambda: max(shown, default=0) >= 2, 90, shown)
+        assert shown == sorted(shown)
+        expect_visible(page.get_by_role("button", name=re.compile("^Pin Seated row")), 10)
+        MADE.append("live: browser camera")
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "live-auto.png"), full_page=True)
         browser.close()
 
 

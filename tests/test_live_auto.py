@@ -18,11 +18,11 @@ def specs():
     return load_specs()
 
 
-def joined(*parts):
-    """Fixture clips played one after the other (each looped 3 times), as (frame, size) pairs."""
+def joined(*parts, loops: int = 3):
+    """Fixture clips played one after the other (each looped), as (frame, size) pairs."""
     out, t0 = [], 0.0
     for name in parts:
-        seq = looped(name, 3)
+        seq = looped(name, loops)
         out += [(replace(seq.frame(i), t_s=float(seq.t_s[i]) + t0), (seq.width, seq.height)) for i in range(len(seq))]
         t0 += float(seq.t_s[-1]) + 0.04
     return out
@@ -58,7 +58,7 @@ def test_a_pinned_exercise_is_kept_whatever_recognition_says(specs):
     rec = LiveRecogniser(specs, background=False)
     coach = LiveCoach(None, recogniser=rec)
     rec.pin("seated_row")
-    seen = run(coach, joined("rowing", "lat_pulldown"))
+    seen = run(coach, joined("rowing", "lat_pulldown", loops=2))
     assert {ex for _, ex, _ in seen[1:]} == {"seated_row"}
     s = coach.snapshot()
     assert s.pinned == "seated_row" and s.guess is not None and s.guess[0] == "lat_pulldown"
@@ -67,7 +67,7 @@ def test_a_pinned_exercise_is_kept_whatever_recognition_says(specs):
 def test_a_movement_like_none_of_the_exercises_is_said_plainly(specs):
     rec = LiveRecogniser(specs, background=False)
     coach = LiveCoach(None, recogniser=rec)
-    seen = run(coach, joined("pull_up_attempt"))
+    seen = run(coach, joined("pull_up_attempt", loops=2))
     assert {ex for _, ex, _ in seen} == {"auto"}
     s = coach.snapshot()
     assert s.guess == (None, 0.0)

@@ -60,5 +60,7 @@ def test_ten_minutes_of_live_stream_stay_flat(tmp_path):
     # what a history checkpoint holds the frames up for (the engine serialised) stays small
     t0 = time.perf_counter()
     pickle.dumps(coach._an, pickle.HIGHEST_PROTOCOL)
-    assert time.perf_counter() - t0 < 0.05
+    held_s = time.perf_counter() - t0
+    print(f"a history checkpoint holds the frames {held_s * 1000:.1f} ms after {shown[-1]} reps")
+    assert held_s < 0.05
     assert rec.session_id is not None and rec.error is None

@@ -1,8 +1,8 @@
 """Which exercise is the person doing, live: recognition over a sliding window of landmarks.
 
 :class:`LiveRecogniser` keeps the last ``window_s`` of the session's landmarks
-(at most ``max_fps`` of them a second) and, on its own thread every ``every_s``,
-asks :func:`formcheck.engine.recognise.recognise` which exercise that window
+(at most ``max_fps`` of them a second) and, on its own thread every ``every_s``
+(twice that while it agrees with the exercise being coached), asks :func:`formcheck.engine.recognise.recognise` which exercise that window
 looks like (a black box here: it answers an exercise and a confidence, or
 None for "none of the exercises formcheck knows"). A new exercise is taken
 once it wins ``agree`` windows in a row with at least ``min_confidence`` (the
@@ -79,7 +79,9 @@ class LiveRecogniser:
             self._frames.append(frame)
             while self._frames and frame.t_s - self._frames[0].t_s > self.window_s:
                 self._frames.popleft()
-            due = self._last_run_t is None or frame.t_s - self._last_run_t >= self.every_s
+            settled = self.guess is not None and self.current is not None and self.guess[0] == self.current
+            every = 2 * self.every_s if settled else self.every_s  # it agrees: look half as often
+            due = self._last_run_t is None or frame.t_s - self._last_run_t >= every
             full = frame.t_s - self._frames[0].t_s >= 0.5 * self.window_s
         if due and full:
             self._last_run_t = frame.t_s
@@ -114,7 +116,6 @@ class LiveRecogniser:
             frames, size = list(self._frames), self._size
         if len(frames) < 10 or size is None:
             return None
-        nan2 = np.full((frames[0].xy.shape[0], 2), np.nan, np.float32)
         n_back = next((f.back.shape[0] for f in frames if f.back is not None), 0)
         back = (
             np.array([f.back if f.back is not None else np.full((n_back, 2), np.nan, np.float32) for f in frames])
@@ -124,7 +125,7 @@ class LiveRecogniser:
         fps = (len(frames) - 1) / max(frames[-1].t_s - frames[0].t_s, 1e-6)
         return PoseSeq(
             np.array([f.t_s for f in frames]),
-            np.array([f.xy if f.xy is not None else nan2 for f in frames]),
+            np.array([f.xy for f in frames]),
             np.array([f.vis for f in frames]),
             np.array([f.world for f in frames]),
             size[0],

@@ -136,7 +136,7 @@ def voice_controls(coach: Any) -> dict[str, Any]:
         names = bs.settings.get("voices_available") or []
         if st.session_state["voice_name"] not in ["", *names]:
             st.session_state["voice_name"] = ""
-        st.selectbox("Voice", ["", *names], key="voice_name", format_func=lambda n: n or "the browser's default voice")
+        st.selectbox("Which voice", ["", *names], key="voice_name", format_func=lambda n: n or "the browser's default voice")
         st.radio("Say", list(WHAT), key="voice_what", format_func=WHAT.get, horizontal=True)
         st.slider("Volume", 0.0, 1.0, step=0.1, key="voice_volume")
         got = _component("formcheck_voices", _VOICES_JS)(
