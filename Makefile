@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up what is missing (the package and its base dependencies), analyse a shipped sample video into results/
-#   make test   set up what is missing (the test extras, Ray, Debian's chromium), run the test suite
+#   make test   set up what is missing (the test extras, Ray, Debian's chromium, poppler, espeak-ng), run the test suite
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +13,7 @@ BASE := $(VENV)/.installed-base
 TEST := $(VENV)/.installed-test
 DEV := $(VENV)/.installed-dev
 
-.PHONY: setup demo test chromium pdftools lint bench clean fixtures model
+.PHONY: setup demo test chromium pdftools espeak lint bench clean fixtures model
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -45,7 +45,11 @@ chromium:
 pdftools:
 	tools/ensure-pdf-tools
 
-test: $(TEST) chromium pdftools
+# The terminal voice's test speaks through espeak-ng (a Debian package): installed here when missing.
+espeak:
+	tools/ensure-espeak
+
+test: $(TEST) chromium pdftools espeak
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV)

@@ -62,8 +62,10 @@ def main() -> None:
             p.communicate()
         wall = time.perf_counter() - t0
         total = a.writers * (a.sessions + 5)
-        print(f"{a.writers} processes x {a.sessions} sessions (+5 shared upserts each): {wall:.1f} s wall incl. start-up, "
-              f"{total / wall:.0f} sessions/s")
+        print(
+            f"{a.writers} processes x {a.sessions} sessions (+5 shared upserts each): {wall:.1f} s wall incl. start-up, "
+            f"{total / wall:.0f} sessions/s"
+        )
         count = len(hist.sessions())
         for f in (db, Path(f"{db}-wal")):
             if f.exists():
@@ -74,8 +76,10 @@ def main() -> None:
             c.execute("pragma wal_checkpoint(TRUNCATE)")
             ok = c.execute("pragma integrity_check").fetchone()[0]
         size = db.stat().st_size
-        print(f"{count} sessions: {size / 1e6:.2f} MB, {size / count / 1e3:.1f} kB per session "
-              f"({report['rep_count']} reps, {len(report['faults'])} faults); integrity_check {ok}")
+        print(
+            f"{count} sessions: {size / 1e6:.2f} MB, {size / count / 1e3:.1f} kB per session "
+            f"({report['rep_count']} reps, {len(report['faults'])} faults); integrity_check {ok}"
+        )
         sid = hist.latest()
         assert sid is not None
         for ext in ("html", "pdf"):

@@ -112,17 +112,38 @@ def test_two_sessions_never_share_a_coach():
     assert ca.snapshot().sets == [2] and ca.snapshot().set_number == 2
 
 
-def test_recorded_page_says_when_a_clip_is_none_of_the_exercises():
-    """The recognise box: a squat is none of formcheck's exercises; the page says so and
-    shows the closest ones with why they were rejected, instead of analysing it as one."""
+def test_auto_recognises_a_recorded_clip_and_the_live_page_waits_for_the_movement():
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params["mode"] = "recorded"
+    at.query_params["exercise"] = "auto"
     at.run()
-    at.checkbox(key="auto").check().run()
-    assert any("which exercise is it" in h.value for h in at.header)
+    assert not at.exception
+    assert at.header[0].value == "Recorded video: which exercise is it?"
+    next(s for s in at.selectbox if s.label == "Sample video").select("rowing.mp4").run()
+    next(b for b in at.button if b.label == "Analyse").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Recognised: Seated row (cable or band) (confidence 100%)"]
+    assert next(m for m in at.metric if m.label == "Reps").value == "2"
+
+    live = AppTest.from_file(APP, default_timeout=60)
+    live.query_params["exercise"] = "auto"
+    live.run()
+    assert not live.exception
+    assert live.header[0].value == "Live coaching: which exercise is it?"
+    assert any("Recognising the exercise" in i.value for i in live.info)
+    assert "coach:auto" in live.session_state
+
+
+def test_a_recording_that_is_none_of_the_exercises_says_so():
+    """A squat is none of formcheck's exercises: the page says so and shows the closest ones
+    with why they were rejected, instead of analysing it as one."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["mode"] = "recorded"
+    at.query_params["exercise"] = "auto"
+    at.run()
     next(s for s in at.selectbox if s.label == "Sample video").select("squat.mp4").run()
     next(b for b in at.button if b.label == "Analyse").click().run()
     assert not at.exception
-    assert any("none of the exercises formcheck knows" in w.value for w in at.warning)
+    assert any("looks like none of the exercises formcheck knows" in w.value for w in at.warning)
     assert len(at.dataframe) == 1  # the candidates and why not
     assert not any(m.label == "Reps" for m in at.metric)  # nothing analysed

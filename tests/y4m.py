@@ -22,16 +22,28 @@ def letterbox(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
     return out
 
 
-def write_y4m(parts: list[tuple[Path, float]], dst: Path, size: tuple[int, int] = (640, 480), fps: int = 15) -> int:
-    """Concatenate the first ``seconds`` of each clip, letterboxed to ``size``, at ``fps``."""
+def write_y4m(
+    parts: list[tuple[Path, float] | tuple[Path, float, float]],
+    dst: Path,
+    size: tuple[int, int] = (640, 480),
+    fps: int = 15,
+    speed: float = 1.0,
+) -> int:
+    """Concatenate clips, letterboxed to ``size``, at ``fps``, played ``speed`` times as fast
+    (frames skipped): each part is ``(path, seconds)`` (its first seconds) or ``(path, start_s, end_s)``."""
     w, h = size
     n = 0
     with open(dst, "wb") as fh:
         fh.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for path, seconds in parts:
-            for t, rgb in iter_frames(path, max_fps=fps):
-                if t > seconds:
+        for path, *span in parts:
+            start, end = (0.0, span[0]) if len(span) == 1 else span
+            due = start  # media time of the next frame out
+            for t, rgb in iter_frames(path):
+                if t > end:
                     break
+                if t + 1e-6 < due:
+                    continue
+                due += speed / fps
                 frame = av.VideoFrame.from_ndarray(letterbox(rgb, w, h), format="rgb24").reformat(format="yuv420p")
                 fh.write(b"FRAME\n")
                 fh.write(frame.to_ndarray().tobytes())  # (h * 3 / 2, w): Y then U then V, no padding

@@ -48,42 +48,62 @@ def analyze_for_page(
     return Analysis(report, reps_csv(report), ann.read_bytes(), pd.DataFrame(rows), thumbs)
 
 
-def recognise_for_page(
+@dataclass
+class AutoAnalysis:
+    """A recording analysed with ``--exercise auto`` on the page: the recognition (the report's
+    ``recognition`` object: ``exercise`` is ``unknown`` when it looks like none of the specs), and
+    one ``(spec, Analysis)`` per exercise segment (one for a one-exercise clip, none for unknown)."""
+
+    recognition: dict
+    parts: list[tuple[ExerciseSpec, Analysis]]
+
+
+def auto_for_page(
     path: Path,
     specs: dict[str, ExerciseSpec],
     work_dir: Path,
     progress=None,
     name: str | None = None,
     model: str | None = None,
-) -> tuple[ExerciseSpec | None, Analysis | None, dict]:
-    """Recognise the exercise of ``path`` (``pipeline.auto``), then analyse the whole clip with
-    it: ``(spec, analysis, recognition)``, or ``(None, None, recognition)`` when the clip looks
-    like none of the exercises formcheck knows. A recording with several exercises is shown
-    with the one recognised over the whole clip (the CLI and batch split it)."""
-    from ..media.video import probe
-    from ..pipeline import NoPersonError, analyze_seq, annotate_seq, auto, extract
+) -> AutoAnalysis:
+    """``analyze -e auto`` for the page: one model pass, every spec's engine on the landmarks,
+    the recording recognised (and split when it holds several exercises, as the CLI does), one
+    annotated video drawn with each segment's spec (the caller deletes ``work_dir``). The
+    recognition and the split are :func:`formcheck.pipeline.auto`'s, as on the CLI."""
+    from ..engine.segment import slice_seq
+    from ..media.video import VideoInfo, probe
+    from ..pipeline import NoPersonError, analyze_seq, annotate_segments, auto, extract
 
     info = probe(path)
     opts = PoseOptions(model=model)
     seq = extract(path, opts, segmentation=True, progress=progress)
     if not np.isfinite(seq.xy).any():
         raise NoPersonError(f"{path}: no person found in any of its {len(seq)} frames")
-    ar = auto(seq, specs)
-    rec = ar.recognition
-    if rec["exercise"] == "unknown":
-        return None, None, rec
-    spec = specs[rec["exercise"]]
-    rows: list[dict[str, float]] = []
-    res = analyze_seq(seq, spec, on_frame=lambda st: rows.append({"t_s": st.t_s, **st.values}))
+    found = auto(seq, specs)
+    rec = found.recognition
+    if not found.parts:
+        return AutoAnalysis(rec, [])
     ann = work_dir / "annotated.mp4"
-    annotate_seq(path, seq, spec, ann, opts)
-    from ..media.video import VideoInfo
+    annotate_segments(path, seq, [(seg, spec) for seg, spec, _ in found.parts], ann, opts)
+    video = ann.read_bytes()
+    parts = []
+    several = len(found.parts) > 1
+    for k, (seg, spec, _) in enumerate(found.parts, 1):
+        sub = slice_seq(seq, seg.start_s, seg.end_s) if several else seq
+        rows: list[dict[str, float]] = []
 
-    vinfo = VideoInfo(info.path, seq.width, seq.height, info.fps, len(seq), info.duration_s)
-    report = build_report(res, vinfo, name or path.name)
-    report["recognition"] = rec
-    thumbs = rep_thumbnails(ann, report["reps"])
-    return spec, Analysis(report, reps_csv(report), ann.read_bytes(), pd.DataFrame(rows), thumbs), rec
+        def on_frame(st: FrameState, rows: list[dict[str, float]] = rows) -> None:
+            rows.append({"t_s": st.t_s, **st.values})
+
+        res = analyze_seq(sub, spec, on_frame=on_frame)  # again, for the page's angle plot
+        vinfo = VideoInfo(info.path, seq.width, seq.height, info.fps, len(sub), seg.end_s - seg.start_s)
+        report = build_report(res, vinfo, name or path.name)
+        report["recognition"] = rec
+        if several:
+            report["segment"] = {"index": k, "of": len(found.parts)} | seg.to_dict()
+        thumbs = rep_thumbnails(ann, report["reps"])
+        parts.append((spec, Analysis(report, reps_csv(report), video, pd.DataFrame(rows), thumbs)))
+    return AutoAnalysis(rec, parts)
 
 
 def candidates_table(recognition: dict) -> pd.DataFrame:

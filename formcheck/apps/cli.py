@@ -789,9 +789,13 @@ def live(
     person: str | None = typer.Option(None, "--person", help=PERSON_HELP),
     db: Path | None = typer.Option(None, "--db", help=DB_HELP),
     no_history: bool = typer.Option(False, "--no-history", help=NO_HISTORY_HELP),
+    voice: bool = typer.Option(
+        True, help="Say the count and the cues aloud (offline, through espeak-ng; without it: a warning, no voice)."
+    ),
+    say: str = typer.Option("both", "--say", help="What is said: both, count (with sets and holds) or cues."),
 ) -> None:
-    """Live coaching from a camera (or a file played in real time) in an OpenCV window; the session is
-    recorded in the history at each new set, reset and at the end."""
+    """Live coaching from a camera (or a file played in real time) in an OpenCV window, with the count
+    and cues said aloud; the session is recorded in the history at each new set, reset and at the end."""
     import time
 
     from ..engine.specs import get_spec
@@ -826,7 +830,25 @@ def live(
                 yield from rest
 
             frames = with_first()
+    from .cues import SPOKEN
+
+    if say not in SPOKEN:
+        _fail(f"--say must be one of: {', '.join(SPOKEN)}")
     coach = LiveCoach(spec, back=back, model=str(model) if model else None)
+    speaker = None
+    if voice:
+        from .speech import Speaker
+
+        speaker = Speaker.find()
+        if speaker is None:
+            err.print(
+                "warning: no voice: no speech program found (install espeak-ng: apt install espeak-ng), or use --no-voice",
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            coach.cues.kinds = SPOKEN[say]
+            coach.on_utterance = lambda u: speaker.say(u.text)  # returns at once: speech never holds up frames
     recorder = None
     if rec is not None:
         from .live_history import LiveHistory
@@ -859,6 +881,10 @@ def live(
         if cv2 is not None:
             cv2.destroyAllWindows()
         coach.close()
+        if speaker is not None:
+            speaker.close()
+            if speaker.error:
+                err.print(f"warning: the voice stopped: {speaker.error}", highlight=False, soft_wrap=True)
     status = coach.snapshot()
     out.print(fmt_status(status) + f"; {latest.dropped} frames dropped to keep up", highlight=False)
     if recorder is not None:

@@ -113,7 +113,8 @@ class LiveHistory:
         self.session_id = None
 
     def __call__(self, event: str) -> None:
-        """A checkpoint: ``new_set``, ``rep``, ``stop``, ``reset`` (the session ends) or ``close``."""
+        """A checkpoint: ``new_set``, ``rep``, ``stop``, ``reset`` or ``switch`` (the session ends: a
+        reset, or another exercise recognised) or ``close``."""
         got = self.coach.analysis_so_far()
         if got is not None and got[0].reps:
             res, size = got
@@ -133,6 +134,6 @@ class LiveHistory:
                 self.error = None
             except HistoryError as e:
                 self.error = str(e)
-        if event == "reset":
+        if event in ("reset", "switch"):
             self._new_session()
             self.reps_seen = 0

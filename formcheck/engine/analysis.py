@@ -185,6 +185,14 @@ class CutDetector:
         scale = max(torso, prev[2]) / min(torso, prev[2])
         return speed > CUT_SPEED or scale > CUT_SCALE
 
+    def rescale(self, sx: float, sy: float) -> None:
+        """The previous frame in the new pixel size (see :meth:`Analyzer.rescale`)."""
+        if self._prev is not None:
+            t, pts, _ = self._prev
+            pts = pts * np.array([sx, sy])
+            torso = float(np.linalg.norm((pts[0] + pts[1]) / 2 - (pts[2] + pts[3]) / 2))
+            self._prev = (t, pts, torso)
+
 
 class _Ranges:
     """Turns per-frame flags into merged time ranges."""
@@ -262,6 +270,19 @@ class Analyzer:
         self._needed = np.array(sorted(spec_landmarks(spec)), dtype=int)
         self._judge_by_view: dict[str, frozenset[str]] = {}
         self._cuts = CutDetector()
+
+    def rescale(self, width: int, height: int) -> None:
+        """Go on with frames of another size (a live camera lowering or raising its
+        resolution, or another camera): the pixel-space state (the landmark smoothing,
+        the cut detector's last frame, the image bounds) is carried over to the new
+        size; counts, reps, faults and everything measured in angles, torso lengths or
+        seconds are kept as they are."""
+        if (width, height) == (self.width, self.height):
+            return
+        sx, sy = width / self.width, height / self.height
+        self._f_xy.rescale(np.array([sx, sy]), scale=math.hypot(width, height))
+        self._cuts.rescale(sx, sy)
+        self.width, self.height = width, height
 
     # ----------------------------------------------------------------- helpers
     def _judgeable_metrics(self, view: str) -> frozenset[str]:

@@ -53,6 +53,18 @@ class OneEuroFilter:
     def reset(self) -> None:
         self._x = self._dx = self._t = None
 
+    def rescale(self, factor: np.ndarray | float, scale: float | None = None) -> None:
+        """Carry the state over to new units: the value and its speed are multiplied by
+        ``factor`` (broadcast over the last axis, e.g. ``[sx, sy]`` for pixels after a
+        resize); ``scale`` replaces the speed scale. The smoothing goes on without a jump."""
+        f = np.asarray(factor, dtype=np.float64)
+        if self._x is not None:
+            self._x = self._x * f
+        if self._dx is not None:
+            self._dx = self._dx * f
+        if scale is not None:
+            self.scale = scale
+
     def __call__(self, t_s: float, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
         if (

@@ -84,9 +84,9 @@ def run_engine(spec: ExerciseSpec, seq: PoseSeq) -> EngineRun:
 
 
 def travels(spec: ExerciseSpec, run: EngineRun) -> tuple[bool, str]:
-    """The spec's own movement, without counting: does its counted metric (5th/95th
-    percentiles) pass its ``count`` line and come within half the hysteresis band of its
-    ``rest`` line, while its start position is not contradicted? ``(yes, what it did)``.
+    """The spec's own movement, without counting: does its counted metric (5th to 95th
+    percentile), while its start position is not contradicted, move at least the spec's
+    ``min_rom`` (the smallest movement that is a rep)? ``(yes, what it did)``.
     A metric the clip cannot measure (view, framing) is no evidence either way."""
     if run.rep_values is None or run.not_against is None:
         return True, ""
@@ -100,19 +100,7 @@ def travels(spec: ExerciseSpec, run: EngineRun) -> tuple[bool, str]:
     if len(v) < 5:
         return False, f"{name} not measured in its start position"
     lo, hi = (float(x) for x in np.percentile(v, [5, 95]))
-    min_rom = getattr(r, "min_rom", None)  # counting relative to the set's own reps: a rep moves at least this
-    if min_rom is not None:
-        return hi - lo >= min_rom, f"{name} moves {hi - lo:.1f} {unit} (a rep moves at least {min_rom:.1f})"
-    if r.baseline == "rest":
-        need = abs(r.count - r.rest)
-        ok = hi - lo >= need
-        return ok, f"{name} moves {hi - lo:.1f} {unit} (needs {need:.1f})"
-    slack = abs(r.count - r.rest) / 2  # near the rest line is enough: a clip may start or end mid-set
-    if r.direction == "increasing":
-        ok = lo <= r.rest + slack and hi >= r.count
-    else:
-        ok = hi >= r.rest - slack and lo <= r.count
-    return ok, f"{name} spans {lo:.0f}-{hi:.0f} {unit} (a rep goes {r.rest:.0f} -> {r.count:.0f})"
+    return hi - lo >= r.min_rom, f"{name} moves {hi - lo:.1f} {unit} (a rep moves at least {r.min_rom:.1f})"
 
 
 def run_all(seq: PoseSeq, specs: dict[str, ExerciseSpec]) -> dict[str, EngineRun]:
