@@ -13,7 +13,7 @@ BASE := $(VENV)/.installed-base
 TEST := $(VENV)/.installed-test
 DEV := $(VENV)/.installed-dev
 
-.PHONY: setup demo test chromium pdftools espeak lint bench clean fixtures model
+.PHONY: setup demo test chromium pdftools espeak lint bench clean fixtures model eval robustness
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -64,6 +64,19 @@ fixtures: $(BASE)
 	for v in sample_videos/*.mp4; do \
 	  $(BIN)/formcheck extract $$v -o tests/fixtures/landmarks/$$(basename $$v .mp4).npz --no-progress || exit 1; \
 	done
+
+# Accuracy on every labelled real clip (eval/real_labels.csv: the repo's samples and ../shared/clips,
+# which is not in the repo; runs the model on each clip, about 10 minutes), and the robustness
+# suite: each clip mirrored, shrunk, tilted, cropped, trimmed and cut into another (about 40 minutes
+# on 2 cores; the remade clips are kept in results/variants and reused).
+JOBS ?= 2
+eval: $(BASE)
+	@test -d ../shared/clips || { echo "error: make eval needs the labelled real clips in ../shared/clips" >&2; exit 1; }
+	$(BIN)/formcheck eval eval/real_labels.csv
+
+robustness: $(BASE)
+	@test -d ../shared/clips || { echo "error: make robustness needs the labelled real clips in ../shared/clips" >&2; exit 1; }
+	$(BIN)/formcheck eval eval/real_labels.csv --variants all --work results/variants --jobs $(JOBS)
 
 bench: $(BASE)
 	$(BIN)/python bench/bench.py
