@@ -182,7 +182,7 @@ def _peaks(seq, spec, metric):
 def test_arm_height_by_view_on_raises_to_shoulder_height(view):
     """Every labelled top is found by the raise's counted measure (3D upper-arm
     elevation) from every view. Square-on it reads shoulder height (0 deg) within
-    10 deg; from 45 deg (15-25 deg low) and side-on (28-36 deg low) the arm rises
+    10 deg; from 45 deg (15-25 deg low) and side-on (28-41 deg low) the arm rises
     toward the camera, where the model's depth is weakest: why
     bent_over_lateral_raise judges partial range square-on only."""
     spec = get_spec("bent_over_lateral_raise")
@@ -190,7 +190,7 @@ def test_arm_height_by_view_on_raises_to_shoulder_height(view):
     tops = RAISES[view][1]
     found = [float(v[np.argmin(np.abs(t - top))]) for top in tops if np.min(np.abs(t - top)) < 0.3]
     assert len(found) == len(tops)
-    low, high = {"front": (-10, 10), "45": (-30, -10), "side": (-40, -20)}[view]
+    low, high = {"front": (-10, 10), "45": (-30, -10), "side": (-45, -20)}[view]
     assert all(low <= x <= high for x in found), found
     part = next(f for f in spec.faults if f.id == "partial_range")
     assert part.judged_in(RAISES[view][0]) == (view == "front")
@@ -211,3 +211,18 @@ def test_front_view_raises_counted_without_the_bent_over_gate():
     assert inner == pytest.approx(RAISES["front"][1], abs=0.25)
     assert len(tops) - len(inner) <= 2 and all(t < 1.0 or t > 10.5 for t in tops if t not in inner)
     assert all(r.full_range for r in res.reps)
+
+
+def test_a_bound_judged_only_from_its_views():
+    """back_not_flat's sag bound is judged side-on only. On the oblique bent-over row (a flat
+    back whose outline reads -10 to -15 % at 45 degrees, the glutes in it) it stays quiet; the
+    same entry allowed at 45 degrees fires there: the views decide, not the readings."""
+    spec = get_spec("bent_over_row")
+    sag = next(f for f in spec.faults if f.id == "back_not_flat" and f.below is not None)
+    assert sag.views == ("side",)
+    seq = fixture("bent_over_row")
+    assert "back_not_flat" not in {f.id for f in analyze_seq(seq, spec).faults}
+    faults = [f if f is not sag else f.model_copy(update={"views": ("side", "oblique")}) for f in spec.faults]
+    widened = spec.model_copy(update={"faults": faults})
+    fired = [f for f in analyze_seq(seq, widened).faults if f.id == "back_not_flat"]
+    assert fired and all(f.value < -10 for f in fired)

@@ -77,11 +77,11 @@ def _broken(tmp_path: Path, old: str, new: str, name: str = "seated_row") -> Pat
             "metrics.hip.points",
             "unknown landmark 'hips'",
         ),
-        ('below = -25.0\nunit = "deg"', 'below = -25.0\nunit = "cm"', "faults[1]", "measured in 'deg', not 'cm'"),
+        ('below = -25.0\nunit = "deg"', 'below = -25.0\nunit = "cm"', "faults[2]", "measured in 'deg', not 'cm'"),
         ("min_rom = 25.0", "min_rom = -5.0", "reps.min_rom", "greater than 0"),
         ("min_rom = 25.0", "rest = 140.0", "reps", "unknown field"),
-        ("min_s = 1.0", "min_s = -1.0", "faults[4].min_s", "greater than 0"),
-        ('metric = "lean"\nbelow', 'metric = "leen"\nbelow', "faults[1] (leaning_back)", "unknown metric 'leen'"),
+        ("min_s = 1.0", "min_s = -1.0", "faults[5].min_s", "greater than 0"),
+        ('metric = "lean"\nbelow', 'metric = "leen"\nbelow', "faults[2] (leaning_back)", "unknown metric 'leen'"),
     ],
 )
 def test_broken_spec_names_file_and_field(tmp_path, old, new, field, words):
@@ -136,3 +136,18 @@ def test_exercises_command_lists_specs():
     assert res.exit_code == 0
     for sid in FLAGSHIP:
         assert sid in res.output
+
+
+def test_a_fault_id_shared_only_by_threshold_entries_on_one_metric(tmp_path):
+    """Two threshold entries may share a fault id (its bounds judged from different views); a
+    shared id across kinds or metrics is a spec error."""
+    import tomllib
+
+    from formcheck.engine.specs import ExerciseSpec
+
+    raw = tomllib.loads((SPEC_DIR / "bent_over_row.toml").read_text())
+    assert [f["id"] for f in raw["faults"]].count("back_not_flat") == 2
+    ExerciseSpec.model_validate(raw)
+    clash = dict(raw, faults=[*raw["faults"], {**raw["faults"][-1], "id": "back_not_flat"}])
+    with pytest.raises(ValueError, match="only threshold entries on one metric may share an id"):
+        ExerciseSpec.model_validate(clash)

@@ -249,7 +249,9 @@ class Analyzer:
         self._gate_since: float | None = None
         self._gate_values: dict[str, deque[tuple[float, float]]] = {}  # (t, value or NaN) per condition
         self._ready = False
-        self._deb = {f.id: _Debounce(f.min_duration_s) for f in spec.faults if isinstance(f, ThresholdFault)}
+        # one debouncer per threshold entry (by its index in spec.faults: a fault id may have several)
+        self._deb = {i: _Debounce(f.min_duration_s) for i, f in enumerate(spec.faults) if isinstance(f, ThresholdFault)}
+        self._threshold_ids = frozenset(spec.faults[i].id for i in self._deb)
         self._warn = _Ranges()
         self._faults: list[FaultEvent] = []
         self._reps: list[RepRecord] = []
@@ -474,13 +476,20 @@ class Analyzer:
     def _step_faults(
         self, t: float, values: dict[str, float], judge: frozenset[str], back_where: Callable[[], str | None]
     ) -> None:
-        for fa in self.spec.faults:
+        view = self._views.view
+        for i, fa in enumerate(self.spec.faults):
             if not isinstance(fa, ThresholdFault):
                 continue
             v = values.get(fa.metric, math.nan)
             above = fa.above is not None and (fa.below is None or v > fa.above)
-            cond = fa.metric in judge and math.isfinite(v) and self._phase_ok(fa.during, t, values) and fa.violated(v)
-            deb = self._deb[fa.id]
+            cond = (
+                fa.metric in judge
+                and fa.judged_in(view)
+                and math.isfinite(v)
+                and self._phase_ok(fa.during, t, values)
+                and fa.violated(v)
+            )
+            deb = self._deb[i]
             detail = back_where() if cond and self.spec.metrics[fa.metric].kind == "back_curvature" else None
             closing_detail = deb.detail
             ev = deb.step(t, cond, v, above, detail)
@@ -598,7 +607,7 @@ class Analyzer:
         cue = None
         if self._cue and f.t_s - self._cue[1] <= CUE_HOLD_S:
             cue = self._cue[0]
-        faults_now = [fid for fid, d in self._deb.items() if d.open]
+        faults_now = list(dict.fromkeys(spec.faults[i].id for i, d in self._deb.items() if d.open))
         display = []
         for name in spec.display or (spec.reps.metric,):
             m = spec.metrics[name]
@@ -632,7 +641,7 @@ class Analyzer:
     def fault_counts(self) -> Counter[str]:
         """Fault ids seen so far, including ones still open (live display)."""
         c = Counter(f.id for f in self._faults)
-        c.update(fid for fid, d in self._deb.items() if d.open)
+        c.update({self.spec.faults[i].id for i, d in self._deb.items() if d.open})
         return c
 
     def result(self) -> AnalysisResult:
@@ -640,16 +649,16 @@ class Analyzer:
         last = self.counter.flush()  # a counted rep still settling ends here
         if last is not None:
             self._on_rep(last, [h for h in self._history if last.start_s <= h[0] <= last.end_s])
-        for fid, d in self._deb.items():
+        for i, d in self._deb.items():
             ev = d.close()
             if ev is not None:
-                fa = next(x for x in self.spec.faults if x.id == fid)
+                fa = self.spec.faults[i]
                 self._faults.append(
-                    FaultEvent(fid, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=d.detail)
+                    FaultEvent(fa.id, fa.message, fa.severity, ev[0], ev[1], value=ev[2], detail=d.detail)
                 )
         faults: list[FaultEvent] = []
         for fe in self._faults:
-            faults.extend(_split_by_reps(fe, self._reps) if fe.id in self._deb else [fe])
+            faults.extend(_split_by_reps(fe, self._reps) if fe.id in self._threshold_ids else [fe])
         self._faults = sorted(faults, key=lambda e: (e.start_s, e.id))
         for rec in self._reps:
             rec.faults = sorted({fe.id for fe in self._faults if fe.rep == rec.index})

@@ -29,7 +29,11 @@ Every usable value feeds the turning points, in the start position or not;
 its peak and for most of it. So a rep that begins with the first frame of a
 clip keeps its whole rise. Frames without a usable value (person lost,
 landmarks out of frame) are gaps: up to ``max_gap_s`` they are bridged,
-longer ones drop a rep in progress. A rise and fall faster than
+longer ones drop a rep in progress. A rep counts only if its counted metric
+was measured on at least :data:`MEASURED_SHARE` of its frames: a "rep" pieced
+together across many short gaps is the model guessing a joint at the frame's
+edge, not evidence (on the labelled real clips every real rep is measured on
+96-100 % of its frames). A rise and fall faster than
 ``min_duration_s`` is a tracking spike and is ignored; a rep slower than
 ``max_duration_s`` is not counted. A short median filter removes one- or
 two-frame glitches first.
@@ -61,6 +65,7 @@ START_NEAR = 0.05  # of the amplitude: a rep starts when the signal leaves this 
 END_NEAR = 0.15  # of the amplitude: and ends when the lowering comes this close to its lowest point
 END_RETURN = 0.5  # of its rise: at the end of the stream, a last rep lowered this far counts
 READY_SHARE = 0.5  # of a rep's frames: the start position must hold this much of the rep
+MEASURED_SHARE = 2 / 3  # of a rep's frames: the counted metric must be measured on this much of the rep
 
 
 class State(enum.Enum):
@@ -128,6 +133,7 @@ class RepCounter:
     _pending: _Rep | None = None
     _amps: deque[float] = field(default_factory=lambda: deque(maxlen=TYPICAL_OF))
     _last_ok_s: float | None = None
+    _missing: deque[float] = field(default_factory=deque)  # times of recent frames with no usable value
 
     def __post_init__(self) -> None:
         self._sign = 1.0 if self.cfg.direction == "increasing" else -1.0
@@ -177,6 +183,9 @@ class RepCounter:
         """Feed one frame (``ready``: the start position holds; ``start_ok``: the conditions
         judged where a rep starts hold); returns a rep (or an attempt) that ended on it, if any."""
         if not math.isfinite(value):
+            self._missing.append(t_s)
+            while self._missing[0] < t_s - 2 * self.cfg.max_duration_s:
+                self._missing.popleft()
             if self._last_ok_s is not None and t_s - self._last_ok_s > self.cfg.max_gap_s:
                 ev = self._close_pending()
                 self.reset()
@@ -231,8 +240,11 @@ class RepCounter:
         self._trace = [r for r in trace if r.t >= low.t]
         during = [r.ready for r in trace if start.t <= r.t <= x.t]
         in_position = peak.ready and sum(during) >= READY_SHARE * len(during) and valley.start_ok
-        if x.t - start.t > self.cfg.max_duration_s or not in_position:
-            return prev  # a stall, or not done from the start position: not a rep of this exercise
+        gaps = sum(1 for t in self._missing if start.t <= t <= x.t)
+        measured = len(during) >= MEASURED_SHARE * (len(during) + gaps)
+        if x.t - start.t > self.cfg.max_duration_s or not in_position or not measured:
+            # a stall, not done from the start position, or mostly guessed: not a rep of this exercise
+            return prev
         band = min(self.cfg.hold_band, 0.25 * (peak.s - valley.s))
         tops = [r.t for r in trace if r.s >= peak.s - band]
         self.count += 1

@@ -240,11 +240,18 @@ class _OneBound(_Bounded):
 
 class ThresholdFault(_Bounded):
     """Fires while ``metric`` is above ``above`` or below ``below`` during ``during``
-    for at least ``min_duration_s`` (give one bound, or both for a band)."""
+    for at least ``min_duration_s`` (give one bound, or both for a band), in the
+    ``views`` it can be judged from (besides the metric's own ``views``). One fault id
+    may have several entries, e.g. each bound judged from its own views: they report
+    as one fault."""
 
     kind: Literal["threshold"]
     during: Phase = "rep"
     min_duration_s: float = Field(0.25, ge=0)
+    views: tuple[ViewSpec, ...] = ("any",)
+
+    def judged_in(self, view: str) -> bool:
+        return "any" in self.views or view in expand_views(self.views)
 
     @model_validator(mode="after")
     def _a_bound(self) -> ThresholdFault:
@@ -444,8 +451,14 @@ class ExerciseSpec(_Strict):
             raise ValueError(f"variant ids repeated: {vids}")
         ids = [f.id for f in self.faults]
         dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"fault ids repeated: {sorted(dup)}")
+        for fid in sorted(dup):  # one fault, several threshold entries (its bounds judged from their own views)
+            same = [f for f in self.faults if f.id == fid]
+            thresholds = [f for f in same if isinstance(f, ThresholdFault)]
+            if len(thresholds) != len(same) or len({f.metric for f in thresholds}) != 1:
+                raise ValueError(
+                    f"fault id '{fid}' repeated: only threshold entries on one metric may share an id "
+                    "(e.g. its two bounds judged from different views)"
+                )
         if any(m.side == "working" for m in self.metrics.values()) and not self.unilateral:
             raise ValueError('metrics with side = "working" need unilateral = true')
         if any(isinstance(f, AlternationFault) for f in self.faults) and self.side_metric is None:
@@ -471,7 +484,7 @@ class ExerciseSpec(_Strict):
 
     @property
     def fault_ids(self) -> tuple[str, ...]:
-        return tuple(f.id for f in self.faults)
+        return tuple(dict.fromkeys(f.id for f in self.faults))
 
 
 def _fmt_loc(loc: tuple[object, ...]) -> str:
