@@ -66,8 +66,8 @@ fixtures: $(BASE)
 	done
 
 # Accuracy on every labelled real clip (eval/real_labels.csv: the repo's samples and ../shared/clips,
-# which is not in the repo; runs the model on each clip, about 10 minutes), and the robustness
-# suite: each clip mirrored, shrunk, tilted, cropped, trimmed and cut into another (about 40 minutes
+# which is not in the repo; runs the model on each clip, about 4 minutes), and the robustness
+# suite: each clip mirrored, shrunk, tilted, cropped, trimmed and cut into another (about 15-20 minutes
 # on 2 cores; the remade clips are kept in results/variants and reused).
 JOBS ?= 2
 eval: $(BASE)
