@@ -35,6 +35,7 @@ Two costs are kept off the per-frame path:
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import sys
@@ -194,6 +195,37 @@ def _to_arrays(landmarks: list, world: list | None, w: float, h: float) -> tuple
     return xy, arr[:, 2], wo
 
 
+#: The image-mode landmarker that looks for everyone in view, one per process and
+#: (model, confidences): making one costs about half a second of CPU, a start-up
+#: cost like the tracker's own, so it is paid once and shared by every estimator
+#: (a batch worker's clips, the page's sessions); its lock serialises their looks.
+_CROWD: dict[tuple[str, tuple[float, float, float]], tuple[Any, threading.Lock]] = {}
+_CROWD_LOCK = threading.Lock()
+
+
+def _crowd_landmarker(model: Path, conf: tuple[float, float, float]) -> tuple[Any, threading.Lock]:
+    key = (str(model), conf)
+    with _CROWD_LOCK:
+        got = _CROWD.get(key)
+        if got is None:
+            lm = _landmarker(model, False, CROWD_MAX_POSES, False, conf)
+            with quiet_native():  # its first inference logs LiteRT notes
+                lm.detect(_image(np.zeros((64, 64, 3), np.uint8)))
+            if not _CROWD:
+                # closed before the interpreter stops its thread pools (MediaPipe's calls go
+                # through one): threading's own exit hooks run before atexit's
+                getattr(threading, "_register_atexit", atexit.register)(_close_crowd)
+            got = _CROWD[key] = (lm, threading.Lock())
+        return got
+
+
+def _close_crowd() -> None:
+    with _CROWD_LOCK, quiet_native():
+        for lm, _ in _CROWD.values():
+            lm.close()
+        _CROWD.clear()
+
+
 class PoseEstimator:
     """BlazePose in video (tracking) mode. Use as a context manager.
 
@@ -218,7 +250,7 @@ class PoseEstimator:
         self.crowd = crowd
         self._conf = (min_detection_confidence, min_presence_confidence, min_tracking_confidence)
         self._lm: Any = None
-        self._crowd_lm: Any = None
+        self._crowd: tuple[Any, threading.Lock] | None = None  # the shared look for everyone in view
         self._last_ms = -1
         self._scale = 1.0
         self._frames = 0
@@ -230,6 +262,8 @@ class PoseEstimator:
 
     def __enter__(self) -> PoseEstimator:
         self._lm = _landmarker(self.model, True, 1, self.segmentation, self._conf)
+        if self.crowd:
+            self._crowd = _crowd_landmarker(self.model, self._conf)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -239,11 +273,11 @@ class PoseEstimator:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = self._pending = None
-        with quiet_native():
-            for lm in (self._lm, self._crowd_lm):
-                if lm is not None:
-                    lm.close()
-        self._lm = self._crowd_lm = None
+        if self._lm is not None:
+            with quiet_native():
+                self._lm.close()
+        self._lm = None
+        self._crowd = None  # shared: closed when the process ends
 
     # ------------------------------------------------------------------ frames
     def _ms(self, t_s: float) -> int:
@@ -344,12 +378,10 @@ class PoseEstimator:
 
     def _people_in(self, small: np.ndarray) -> list[Box]:
         """Boxes of everyone the image-mode landmarker finds (on the worker thread)."""
-        if self._crowd_lm is None:
-            self._crowd_lm = _landmarker(self.model, False, CROWD_MAX_POSES, False, self._conf)
-            with quiet_native():  # its first inference logs LiteRT notes
-                res = self._crowd_lm.detect(_image(small))
-        else:
-            res = self._crowd_lm.detect(_image(small))
+        assert self._crowd is not None
+        lm, lock = self._crowd
+        with lock:
+            res = lm.detect(_image(small))
         sh, sw = small.shape[:2]
         boxes = []
         for lms in res.pose_landmarks:
