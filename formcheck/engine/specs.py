@@ -218,6 +218,15 @@ class _FaultBase(_Strict):
     severity: Severity = "warning"
 
 
+class _JudgedInViews(_FaultBase):
+    """A fault judged only from the ``views`` it names (default: any view)."""
+
+    views: tuple[ViewSpec, ...] = ("any",)
+
+    def judged_in(self, view: str) -> bool:
+        return "any" in self.views or view in expand_views(self.views)
+
+
 class _Bounded(_FaultBase):
     """A check of ``metric`` against ``above`` and/or ``below`` in ``unit``."""
 
@@ -238,7 +247,7 @@ class _OneBound(_Bounded):
         return self
 
 
-class ThresholdFault(_Bounded):
+class ThresholdFault(_Bounded, _JudgedInViews):
     """Fires while ``metric`` is above ``above`` or below ``below`` during ``during``
     for at least ``min_duration_s`` (give one bound, or both for a band), in the
     ``views`` it can be judged from (besides the metric's own ``views``). One fault id
@@ -248,10 +257,6 @@ class ThresholdFault(_Bounded):
     kind: Literal["threshold"]
     during: Phase = "rep"
     min_duration_s: float = Field(0.25, ge=0)
-    views: tuple[ViewSpec, ...] = ("any",)
-
-    def judged_in(self, view: str) -> bool:
-        return "any" in self.views or view in expand_views(self.views)
 
     @model_validator(mode="after")
     def _a_bound(self) -> ThresholdFault:
@@ -300,16 +305,12 @@ class AlternationFault(_FaultBase):
     kind: Literal["alternation"]
 
 
-class PartialRangeFault(_FaultBase):
+class PartialRangeFault(_JudgedInViews):
     """Fires for a rep that counted but did not reach ``reps.full`` (or a movement
     that started but never reached ``reps.count``), in the ``views`` where the
     rep metric's range can be judged."""
 
     kind: Literal["partial_range"]
-    views: tuple[ViewSpec, ...] = ("any",)
-
-    def judged_in(self, view: str) -> bool:
-        return "any" in self.views or view in expand_views(self.views)
 
 
 Fault = Annotated[
