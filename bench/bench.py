@@ -27,7 +27,7 @@ from formcheck.engine.analysis import Analyzer
 from formcheck.engine.specs import ExerciseSpec, get_spec
 from formcheck.media.pose import DEFAULT_MODEL, PoseEstimator, quiet_native
 from formcheck.media.video import iter_frames, probe
-from formcheck.pipeline import PoseOptions, analyze_video, pose_frame
+from formcheck.pipeline import PoseOptions, analyze_video, pose_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 Frames = list
@@ -63,8 +63,8 @@ def on_frames(frames: Frames, spec: ExerciseSpec) -> float:
     with PoseEstimator(segmentation=spec.needs_mask) as est:
         est.process(0.0, frames[0][1])  # warm-up, as in the bare loop
         t0 = time.perf_counter()
-        for t, rgb in frames:
-            an.update(pose_frame(est, t, rgb))
+        for _, frame in pose_frames(est, iter(frames)):  # the pipeline analyze runs, on frames in memory
+            an.update(frame)
         an.result()
         return time.perf_counter() - t0
 

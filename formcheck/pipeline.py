@@ -52,16 +52,45 @@ def _near_side(world: np.ndarray) -> str:
 
 def pose_frame(est: PoseEstimator, t_s: float, rgb: np.ndarray) -> PoseFrame:
     """One frame through the pose model, with the back outline traced when the
-    estimator makes a mask (the mask may be smaller than the frame: the outline
-    is traced at its size and returned in frame pixels)."""
+    estimator makes a mask."""
+    return with_back(*est.process(t_s, rgb), rgb.shape)
+
+
+def with_back(frame: PoseFrame, mask: np.ndarray | None, shape: tuple[int, ...]) -> PoseFrame:
+    """``frame`` with its back outline traced on ``mask`` (of a frame of ``shape``).
+    The mask may be smaller than the frame: the outline is traced at its size and
+    returned in frame pixels."""
     from .engine.silhouette import trace_frame
 
-    frame, mask = est.process(t_s, rgb)
     if mask is not None and frame.has_person:
-        s = mask.shape[1] / rgb.shape[1]
+        s = mask.shape[1] / shape[1]
         back = trace_frame(mask, frame.xy * s, frame.world, _near_side(frame.world))
         frame.back = back / s if s != 1.0 else back
     return frame
+
+
+def pose_frames(est: PoseEstimator, frames: Iterator[tuple[float, np.ndarray]]) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+    """Yield ``(rgb, PoseFrame)`` for ``(t_s, rgb)`` frames, the model running ahead.
+
+    Three stages overlap on the cores: the frames' source (decoding) and their
+    preparation for the model (shrinking, wrapping) on one thread, the pose
+    model (which releases the GIL) on another, and here, on the caller's, the
+    back trace and whatever the caller does with each frame (the engine,
+    drawing). The model's thread does little but the model, which sets the
+    pace. The results are those of :func:`pose_frame` one frame at a time.
+    """
+    import threading
+
+    stop = threading.Event()
+    ready = prefetch((t, rgb, est.prepare(rgb, stop)) for t, rgb in frames)
+    posed = prefetch(((rgb, *est.process(t, rgb, prep)) for t, rgb, prep in ready), size=2, name="pose")
+    try:
+        for rgb, frame, mask in posed:
+            yield rgb, with_back(frame, mask, rgb.shape)
+    finally:  # stop the stages in order: a waiting prepare, the model, the decoder
+        stop.set()
+        posed.close()
+        ready.close()
 
 
 def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iterator[tuple[np.ndarray, PoseFrame]]:
@@ -69,8 +98,7 @@ def pose_stream(path: str | Path, opts: PoseOptions, segmentation: bool) -> Iter
     from .media.pose import PoseEstimator
 
     with PoseEstimator(opts.model, segmentation=segmentation, crowd=opts.crowd) as est:
-        for t, rgb in prefetch(iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads)):
-            yield rgb, pose_frame(est, t, rgb)
+        yield from pose_frames(est, iter_frames(path, opts.max_side, opts.max_fps, opts.decode_threads))
 
 
 def extract(

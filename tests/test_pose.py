@@ -100,3 +100,43 @@ def test_nothing_from_mediapipe_reaches_the_terminal():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == "" and r.stdout.strip() == ""
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("segmentation", [True, False])
+def test_the_pipelined_stream_gives_what_one_frame_at_a_time_gives(segmentation):
+    """pose_frames prepares frames on the decoder's thread and runs the model on its
+    own: the landmarks, the shrink (decided SHRINK_LAG frames back) and the back
+    trace are exactly those of pose_frame called frame by frame."""
+    from formcheck.pipeline import pose_frame, pose_frames
+
+    frames = list(islice(iter_frames(CLIP), 30))
+    with PoseEstimator(segmentation=segmentation, crowd=False) as est:
+        one = [pose_frame(est, t, rgb) for t, rgb in frames]
+    with PoseEstimator(segmentation=segmentation, crowd=False) as est:
+        piped = [f for _, f in pose_frames(est, iter(frames))]
+    assert len(piped) == len(one) and all(f.has_person for f in piped)
+    for a, b in zip(one, piped, strict=True):
+        assert a.t_s == b.t_s
+        np.testing.assert_array_equal(a.xy, b.xy)
+        if segmentation:
+            assert b.back is not None
+            np.testing.assert_array_equal(a.back, b.back)
+        else:
+            assert b.back is None
+
+
+@pytest.mark.model
+def test_stopping_a_pipelined_stream_early_stops_its_threads():
+    import threading
+
+    from formcheck.pipeline import pose_frames
+
+    frames = list(islice(iter_frames(CLIP), 20))
+    before = threading.active_count()
+    with PoseEstimator(segmentation=True, crowd=False) as est:
+        stream = pose_frames(est, iter(frames))
+        got = list(islice(stream, 3))
+        stream.close()  # the consumer leaves with the decoder ahead and a prepare waiting
+    assert len(got) == 3
+    assert threading.active_count() == before

@@ -43,6 +43,7 @@ import tempfile
 import threading
 import zipfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,10 @@ BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 #: pixels than the mask has detail (about 1 % of torso length per pixel).
 MASK_TORSO_PX = 96.0
 MASK_SCALES = (1.0, 0.5, 0.25)  # whole factors: OpenCV's area resize is 10x faster on them
+#: The shrink for frame ``i`` is decided from frame ``i - SHRINK_LAG``'s torso: frames are
+#: made ready for the model (shrunk, wrapped) on the decoding thread a few frames
+#: ahead, and a fixed lag gives the same result however the threads run.
+SHRINK_LAG = 3
 CROWD_EVERY_S = 5.0
 CROWD_MAX_POSES = 4
 CROWD_SIDE_PX = 640  # the look runs on a copy about this long (halved to it): the detector sees 224x224 anyway
@@ -226,6 +231,22 @@ def _close_crowd() -> None:
         _CROWD.clear()
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A frame made ready for the model (:meth:`PoseEstimator.prepare`): ``rgb`` as
+    given, shrunk by ``scale`` (1.0: not at all) into ``size`` ``(h, w)``, and
+    wrapped as the model's input ``image``."""
+
+    rgb: np.ndarray
+    scale: float
+    size: tuple[int, int]
+    image: Any
+
+
+class _Stopped(Exception):
+    """A pipeline stopped while a frame waited to be prepared."""
+
+
 class PoseEstimator:
     """BlazePose in video (tracking) mode. Use as a context manager.
 
@@ -253,7 +274,11 @@ class PoseEstimator:
         self._crowd: tuple[Any, threading.Lock] | None = None  # the shared look for everyone in view
         self._last_ms = -1
         self._scale = 1.0
-        self._frames = 0
+        self._frames = 0  # since the tracker (re)started
+        self._prepared = 0  # frames made ready (prepare)
+        self._done = 0  # frames through the model
+        self._scales: dict[int, float] = {}  # the shrink decided after frame i, for frame i + SHRINK_LAG
+        self._cond = threading.Condition()
         self._people = PeopleTracker()
         self._next_crowd_s: float | None = None
         self._pool: Any = None
@@ -286,7 +311,7 @@ class PoseEstimator:
         return ms
 
     def _mask_scale(self, xy: np.ndarray, w: int, h: int) -> None:
-        """Pick the next frame's shrink factor from this frame's torso length (px)."""
+        """Pick the shrink factor from this frame's torso length (px)."""
         sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
         hp = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
         torso = float(np.hypot(*(sh - hp)))
@@ -299,48 +324,79 @@ class PoseEstimator:
         if target < self._scale * 0.7 or target > self._scale:
             self._scale = target
 
-    def process(self, t_s: float, rgb: np.ndarray) -> tuple[PoseFrame, np.ndarray | None]:
+    def prepare(self, rgb: np.ndarray, stop: threading.Event | None = None) -> Prepared:
+        """Make the next frame ready for the model: shrunk (when a mask is made) and
+        wrapped. Frames must be prepared in the order they are processed; this may
+        run on another thread (the decoder's) up to :data:`SHRINK_LAG` frames
+        ahead of :meth:`process`, and waits when it is further ahead (``stop``
+        set ends the wait with :class:`_Stopped`)."""
+        i = self._prepared
+        self._prepared += 1
+        scale = 1.0
+        if self.segmentation and i >= SHRINK_LAG:
+            with self._cond:
+                while not self._cond.wait_for(lambda: self._done > i - SHRINK_LAG, timeout=0.05):
+                    if stop is not None and stop.is_set():
+                        raise _Stopped
+                scale = self._scales.pop(i - SHRINK_LAG)
+        src = _resize(rgb, scale) if scale != 1.0 else rgb
+        return Prepared(rgb, scale, src.shape[:2], _image(src))
+
+    def process(
+        self, t_s: float, rgb: np.ndarray, prepared: Prepared | None = None
+    ) -> tuple[PoseFrame, np.ndarray | None]:
         """Landmarks of the exerciser in ``rgb`` (and the mask, at its own size, if enabled).
 
-        The mask is ``(h, w) float32`` in [0, 1], possibly smaller than the frame
-        by a whole factor; scale pixel coordinates by ``mask.shape[1] / W`` to use it.
+        ``prepared`` is ``rgb`` made ready by :meth:`prepare` (on another thread);
+        without it, it is made here. The mask is ``(h, w) float32`` in [0, 1],
+        possibly smaller than the frame by a whole factor; scale pixel
+        coordinates by ``mask.shape[1] / W`` to use it.
         """
         if self._lm is None:
             raise RuntimeError("PoseEstimator used outside its with-block")
+        if prepared is None:
+            prepared = self.prepare(rgb)
         h, w = rgb.shape[:2]
         ms = self._ms(t_s)
         people = self._look_for_people(t_s, rgb)
-        src = rgb
-        if self._blank:
+        image, scale = prepared.image, prepared.scale
+        if self._blank:  # a restart: the others are blanked out of this frame
             src = rgb.copy()
             for x0, y0, x1, y1 in self._blank:
                 src[int(y0 * h) : int(np.ceil(y1 * h)), int(x0 * w) : int(np.ceil(x1 * w))] = 0
             self._blank = []
-        scale = self._scale if self.segmentation else 1.0
-        if scale != 1.0:
-            src = _resize(src, scale)
+            image = _image(_resize(src, scale) if scale != 1.0 else src)
         if self._frames < 2:
             with quiet_native():  # the first inferences log LiteRT notes
-                res = self._lm.detect_for_video(_image(src), ms)
+                res = self._lm.detect_for_video(image, ms)
         else:
-            res = self._lm.detect_for_video(_image(src), ms)
+            res = self._lm.detect_for_video(image, ms)
         self._frames += 1
-        if not res.pose_landmarks:
-            return PoseFrame.empty(t_s, people=people), None
-        # normalised coordinates are fractions of the image the model saw: back to frame pixels
-        sh, sw = src.shape[:2]
-        xy, vis, world = _to_arrays(
-            res.pose_landmarks[0],
-            res.pose_world_landmarks[0] if res.pose_world_landmarks else None,
-            sw / scale,
-            sh / scale,
-        )
-        self._people.tracked(bbox_of(xy, vis, w, h))
-        mask = None
-        if self.segmentation and res.segmentation_masks:
-            mask = np.asarray(res.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(src.shape[:2])
-            self._mask_scale(xy, w, h)
-        return PoseFrame(t_s=t_s, xy=xy, vis=vis, world=world, people=people), mask
+        try:
+            if not res.pose_landmarks:
+                return PoseFrame.empty(t_s, people=people), None
+            # normalised coordinates are fractions of the image the model saw: back to frame pixels
+            sh, sw = prepared.size
+            xy, vis, world = _to_arrays(
+                res.pose_landmarks[0],
+                res.pose_world_landmarks[0] if res.pose_world_landmarks else None,
+                sw / scale,
+                sh / scale,
+            )
+            self._people.tracked(bbox_of(xy, vis, w, h))
+            mask = None
+            if self.segmentation and res.segmentation_masks:
+                # a copy: the view is MediaPipe's buffer, which the next frame may reuse (the
+                # pipeline traces the back on another thread while the model goes on)
+                mask = np.array(res.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(prepared.size)
+                self._mask_scale(xy, w, h)
+            return PoseFrame(t_s=t_s, xy=xy, vis=vis, world=world, people=people), mask
+        finally:
+            with self._cond:
+                if self.segmentation:
+                    self._scales[self._done] = self._scale
+                self._done += 1
+                self._cond.notify_all()
 
     # ------------------------------------------------------------------ people
     def _look_for_people(self, t_s: float, rgb: np.ndarray) -> int:

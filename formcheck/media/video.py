@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import av
 import numpy as np
 
 from ..io_utils import atomic_path
+
+T = TypeVar("T")
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"})
 
@@ -142,10 +145,11 @@ def iter_frames(
         container.close()
 
 
-def prefetch(frames: Iterator[tuple[float, np.ndarray]], size: int = 4) -> Iterator[tuple[float, np.ndarray]]:
-    """Decode ahead on a background thread (FFmpeg releases the GIL), so decoding
-    overlaps the pose model. At most ``size`` frames wait in memory. Errors in
-    the decoder are re-raised in the consumer; stopping early stops the thread."""
+def prefetch(items: Iterator[T], size: int = 4, name: str = "decode") -> Iterator[T]:
+    """Run ``items`` ahead on a background thread named ``name`` (FFmpeg and the pose
+    model release the GIL), so that stage overlaps the consumer's work. At most
+    ``size`` items wait in memory. Errors in the stage are re-raised in the
+    consumer; stopping early stops the thread (and closes ``items``)."""
     import queue
     import threading
 
@@ -155,7 +159,7 @@ def prefetch(frames: Iterator[tuple[float, np.ndarray]], size: int = 4) -> Itera
 
     def run() -> None:
         try:
-            for item in frames:
+            for item in items:
                 while not stop.is_set():
                     try:
                         q.put(item, timeout=0.1)
@@ -168,11 +172,11 @@ def prefetch(frames: Iterator[tuple[float, np.ndarray]], size: int = 4) -> Itera
         except BaseException as e:  # handed to the consumer
             q.put(e)
         finally:
-            close = getattr(frames, "close", None)
+            close = getattr(items, "close", None)
             if close is not None:
                 close()
 
-    th = threading.Thread(target=run, name="decode", daemon=True)
+    th = threading.Thread(target=run, name=name, daemon=True)
     th.start()
     try:
         while True:
