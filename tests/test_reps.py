@@ -236,3 +236,30 @@ def test_a_rep_mostly_guessed_across_short_gaps_is_not_counted():
     tenth[::10] = np.nan
     c, events = run(tenth)
     assert c.count == 4
+
+
+def test_a_first_rise_from_getting_into_position_does_not_set_the_sets_range():
+    """A reverse fly counted on the arm's elevation: the person comes into view with
+    the arm read at -85 deg (hanging, or a landmark guessed at the frame's edge),
+    lifts to shoulder height, then does 3 more reps between -25 and +10. The first
+    rep rises 95 deg and is lowered 35: the set's typical amplitude learns from the
+    smaller side, so the 35-deg reps that follow count (from the rise, the threshold
+    would be 0.45 x 95 = 43 deg)."""
+    cfg = Reps(
+        metric="arm",
+        direction="increasing",
+        min_rom=20,
+        full=-20,
+        unit="deg",
+        min_duration_s=0.4,
+        max_duration_s=12,
+        hold_band=8,
+        max_gap_s=0.5,
+        reason="test",
+    )
+    t = np.arange(int(10.0 * FPS)) / FPS
+    reps = -25.0 + 35.0 * (0.5 - 0.5 * np.cos(2 * np.pi * np.clip((t - 1.0) / 2.0, 0, 4)))
+    first = np.interp(t, [0.0, 2.0], [-85.0, 10.0])  # from far below up to the first top
+    c, ev = run(np.where(t < 2.0, first, reps), cfg=cfg)
+    assert c.count == 4
+    assert [e.counted for e in ev] == [True] * 4

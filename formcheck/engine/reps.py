@@ -270,7 +270,10 @@ class RepCounter:
         p, self._pending = self._pending, None
         if p is None:
             return None
-        self._amps.append(p.amplitude)
+        # the set's typical amplitude learns from the smaller side of the rep: a first
+        # rise from where the person got into position (or a landmark that jumped as
+        # they came into view) is not how far their reps go
+        self._amps.append(min(p.amplitude, p.peak.s - p.low.s))
         # the rep ends where the lowering reached (within NEAR of) its lowest point
         end = next((r.t for r in p.fall if r.s <= p.low.s + END_NEAR * p.amplitude), p.arrived)
         return RepEvent(
