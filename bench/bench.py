@@ -5,7 +5,7 @@
 The bare loop is the cost floor: MediaPipe's PoseLandmarker (VIDEO mode, one
 person, no mask) over frames decoded once into memory. formcheck runs the
 same frames through its adapter, the back trace (when the spec checks the
-back), and the engine; "from the file" rows add decoding (and drawing plus
+back), and the engine, in the threads ``analyze`` uses; "from the file" rows add decoding (and drawing plus
 H.264 encoding with --annotate). Every variant gets a fresh estimator; the
 variants are interleaved and each is run ``--runs`` times, and the median is
 reported. Speed is frames per second and its ratio to the bare loop (1.00 =
@@ -56,8 +56,11 @@ def bare(frames: Frames, mask: bool) -> float:
 
 
 def on_frames(frames: Frames, spec: ExerciseSpec) -> float:
-    """formcheck on the decoded frames: adapter (+ mask and back trace when the spec
-    checks the back, + the look for other people) and the engine."""
+    """formcheck on the decoded frames, through the pipeline ``analyze`` runs
+    (:func:`formcheck.pipeline.pose_frames`: the frames prepared for the model on
+    one thread, the model on another, the back trace and engine on this one):
+    the adapter (+ mask and back trace when the spec checks the back, + the look
+    for other people) and the engine."""
     h, w = frames[0][1].shape[:2]
     an = Analyzer(spec, w, h)
     with PoseEstimator(segmentation=spec.needs_mask) as est:

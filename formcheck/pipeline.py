@@ -69,7 +69,9 @@ def with_back(frame: PoseFrame, mask: np.ndarray | None, shape: tuple[int, ...])
     return frame
 
 
-def pose_frames(est: PoseEstimator, frames: Iterator[tuple[float, np.ndarray]]) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+def pose_frames(
+    est: PoseEstimator, frames: Iterator[tuple[float, np.ndarray]]
+) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """Yield ``(rgb, PoseFrame)`` for ``(t_s, rgb)`` frames, the model running ahead.
 
     Three stages overlap on the cores: the frames' source (decoding) and their

@@ -10,7 +10,7 @@ cheaper than resizing and converting in Python.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -145,7 +145,7 @@ def iter_frames(
         container.close()
 
 
-def prefetch(items: Iterator[T], size: int = 4, name: str = "decode") -> Iterator[T]:
+def prefetch(items: Iterator[T], size: int = 4, name: str = "decode") -> Generator[T, None, None]:
     """Run ``items`` ahead on a background thread named ``name`` (FFmpeg and the pose
     model release the GIL), so that stage overlaps the consumer's work. At most
     ``size`` items wait in memory. Errors in the stage are re-raised in the
