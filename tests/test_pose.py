@@ -140,3 +140,38 @@ def test_stopping_a_pipelined_stream_early_stops_its_threads():
         stream.close()  # the consumer leaves with the decoder ahead and a prepare waiting
     assert len(got) == 3
     assert threading.active_count() == before
+
+
+@pytest.mark.model
+def test_a_frame_that_fails_does_not_hold_up_the_frames_after_it():
+    """The live page feeds one frame at a time and goes on after a frame that raised;
+    with the mask on, each frame's shrink waits for the frame SHRINK_LAG back to be
+    done, so a failed frame must still count as done."""
+    import threading
+
+    frames = list(islice(iter_frames(CLIP), 12))
+    out: list = []
+    with PoseEstimator(segmentation=True, crowd=False) as est:
+        real = est._look_for_people
+        fail = iter([True] * 5)
+
+        def flaky(t_s, rgb):
+            if next(fail, False):
+                raise RuntimeError("a frame that fails")
+            return real(t_s, rgb)
+
+        est._look_for_people = flaky  # type: ignore[method-assign]
+
+        def feed() -> None:
+            for t, rgb in frames:
+                try:
+                    out.append(est.process(t, rgb)[0])
+                except RuntimeError:
+                    out.append(None)
+
+        th = threading.Thread(target=feed, daemon=True)
+        th.start()
+        th.join(timeout=60)
+        assert not th.is_alive(), "the frames after the failed ones never got through"
+    assert out[:5] == [None] * 5
+    assert len(out) == 12 and all(f is not None and f.has_person for f in out[5:])

@@ -330,15 +330,18 @@ class PoseEstimator:
         run on another thread (the decoder's) up to :data:`SHRINK_LAG` frames
         ahead of :meth:`process`, and waits when it is further ahead (``stop``
         set ends the wait with :class:`_Stopped`)."""
+        return self._prepare(rgb, stop, wait=True)
+
+    def _prepare(self, rgb: np.ndarray, stop: threading.Event | None, wait: bool) -> Prepared:
         i = self._prepared
         self._prepared += 1
         scale = 1.0
         if self.segmentation and i >= SHRINK_LAG:
             with self._cond:
-                while not self._cond.wait_for(lambda: self._done > i - SHRINK_LAG, timeout=0.05):
+                while wait and not self._cond.wait_for(lambda: self._done > i - SHRINK_LAG, timeout=0.05):
                     if stop is not None and stop.is_set():
                         raise _Stopped
-                scale = self._scales.pop(i - SHRINK_LAG)
+                scale = self._scales.pop(i - SHRINK_LAG, self._scale)
         src = _resize(rgb, scale) if scale != 1.0 else rgb
         return Prepared(rgb, scale, src.shape[:2], _image(src))
 
@@ -354,8 +357,19 @@ class PoseEstimator:
         """
         if self._lm is None:
             raise RuntimeError("PoseEstimator used outside its with-block")
-        if prepared is None:
-            prepared = self.prepare(rgb)
+        if prepared is None:  # one frame at a time: every earlier frame is done, nothing to wait for
+            prepared = self._prepare(rgb, None, wait=False)
+        try:  # whatever happens to this frame, it is done: a prepare waiting on it goes on
+            return self._process(t_s, rgb, prepared)
+        finally:
+            with self._cond:
+                if self.segmentation:
+                    self._scales[self._done] = self._scale
+                self._done += 1
+                self._cond.notify_all()
+
+    def _process(self, t_s: float, rgb: np.ndarray, prepared: Prepared) -> tuple[PoseFrame, np.ndarray | None]:
+        assert self._lm is not None
         h, w = rgb.shape[:2]
         ms = self._ms(t_s)
         people = self._look_for_people(t_s, rgb)
@@ -372,31 +386,24 @@ class PoseEstimator:
         else:
             res = self._lm.detect_for_video(image, ms)
         self._frames += 1
-        try:
-            if not res.pose_landmarks:
-                return PoseFrame.empty(t_s, people=people), None
-            # normalised coordinates are fractions of the image the model saw: back to frame pixels
-            sh, sw = prepared.size
-            xy, vis, world = _to_arrays(
-                res.pose_landmarks[0],
-                res.pose_world_landmarks[0] if res.pose_world_landmarks else None,
-                sw / scale,
-                sh / scale,
-            )
-            self._people.tracked(bbox_of(xy, vis, w, h))
-            mask = None
-            if self.segmentation and res.segmentation_masks:
-                # a copy: the view is MediaPipe's buffer, which the next frame may reuse (the
-                # pipeline traces the back on another thread while the model goes on)
-                mask = np.array(res.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(prepared.size)
-                self._mask_scale(xy, w, h)
-            return PoseFrame(t_s=t_s, xy=xy, vis=vis, world=world, people=people), mask
-        finally:
-            with self._cond:
-                if self.segmentation:
-                    self._scales[self._done] = self._scale
-                self._done += 1
-                self._cond.notify_all()
+        if not res.pose_landmarks:
+            return PoseFrame.empty(t_s, people=people), None
+        # normalised coordinates are fractions of the image the model saw: back to frame pixels
+        sh, sw = prepared.size
+        xy, vis, world = _to_arrays(
+            res.pose_landmarks[0],
+            res.pose_world_landmarks[0] if res.pose_world_landmarks else None,
+            sw / scale,
+            sh / scale,
+        )
+        self._people.tracked(bbox_of(xy, vis, w, h))
+        mask = None
+        if self.segmentation and res.segmentation_masks:
+            # a copy: the view is MediaPipe's buffer, which the next frame may reuse (the
+            # pipeline traces the back on another thread while the model goes on)
+            mask = np.array(res.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(prepared.size)
+            self._mask_scale(xy, w, h)
+        return PoseFrame(t_s=t_s, xy=xy, vis=vis, world=world, people=people), mask
 
     # ------------------------------------------------------------------ people
     def _look_for_people(self, t_s: float, rgb: np.ndarray) -> int:
