@@ -5,8 +5,8 @@
 The bare loop is the cost floor: MediaPipe's PoseLandmarker (VIDEO mode, one
 person, no mask) over frames decoded once into memory. formcheck runs the
 same frames through its adapter, the back trace (when the spec checks the
-back), and the engine, in the threads ``analyze`` uses; "from the file" rows add decoding (and drawing plus
-H.264 encoding with --annotate). Every variant gets a fresh estimator; the
+back), and the engine, in the threads ``analyze`` uses; "from the file" rows
+add decoding (and drawing plus H.264 encoding with --annotate). Every variant gets a fresh estimator; the
 variants are interleaved and each is run ``--runs`` times, and the median is
 reported. Speed is frames per second and its ratio to the bare loop (1.00 =
 as fast as the bare model; higher is faster).

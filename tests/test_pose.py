@@ -175,3 +175,22 @@ def test_a_frame_that_fails_does_not_hold_up_the_frames_after_it():
         assert not th.is_alive(), "the frames after the failed ones never got through"
     assert out[:5] == [None] * 5
     assert len(out) == 12 and all(f is not None and f.has_person for f in out[5:])
+
+
+@pytest.mark.model
+def test_a_restart_frame_with_others_blanked_is_shrunk_like_the_rest():
+    """When the tracker restarts on the exerciser, the others' boxes are blanked out of
+    that frame, which is then shrunk and wrapped again: its mask has the shrunk size
+    and its landmarks stay in full-frame pixels, on the same person."""
+    frames = list(islice(iter_frames(CLIP), 12))
+    with PoseEstimator(segmentation=True, crowd=False) as est:
+        for t, rgb in frames[:-1]:
+            before, mask_before = est.process(t, rgb)
+        assert mask_before is not None and mask_before.shape[1] < frames[0][1].shape[1]
+        est._blank = [(0.0, 0.0, 0.05, 0.05)]  # a corner, away from the person
+        t, rgb = frames[-1]
+        after, mask = est.process(t, rgb)
+    assert est._blank == []
+    assert mask is not None and mask.shape == mask_before.shape
+    h, w = rgb.shape[:2]
+    assert np.nanmedian(np.linalg.norm(after.xy - before.xy, axis=1)) < 0.02 * np.hypot(w, h)

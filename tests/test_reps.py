@@ -245,18 +245,7 @@ def test_a_first_rise_from_getting_into_position_does_not_set_the_sets_range():
     rep rises 95 deg and is lowered 35: the set's typical amplitude learns from the
     smaller side, so the 35-deg reps that follow count (from the rise, the threshold
     would be 0.45 x 95 = 43 deg)."""
-    cfg = Reps(
-        metric="arm",
-        direction="increasing",
-        min_rom=20,
-        full=-20,
-        unit="deg",
-        min_duration_s=0.4,
-        max_duration_s=12,
-        hold_band=8,
-        max_gap_s=0.5,
-        reason="test",
-    )
+    cfg = CFG.model_copy(update={"metric": "arm", "direction": "increasing", "min_rom": 20, "full": -20})
     t = np.arange(int(10.0 * FPS)) / FPS
     reps = -25.0 + 35.0 * (0.5 - 0.5 * np.cos(2 * np.pi * np.clip((t - 1.0) / 2.0, 0, 4)))
     first = np.interp(t, [0.0, 2.0], [-85.0, 10.0])  # from far below up to the first top

@@ -233,14 +233,18 @@ def _close_crowd() -> None:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A frame made ready for the model (:meth:`PoseEstimator.prepare`): ``rgb`` as
-    given, shrunk by ``scale`` (1.0: not at all) into ``size`` ``(h, w)``, and
-    wrapped as the model's input ``image``."""
+    """A frame made ready for the model (:meth:`PoseEstimator.prepare`): shrunk by
+    ``scale`` (1.0: not at all) into ``size`` ``(h, w)``, and wrapped as the
+    model's input ``image``."""
 
-    rgb: np.ndarray
     scale: float
     size: tuple[int, int]
     image: Any
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, scale: float) -> Prepared:
+        src = _resize(rgb, scale) if scale != 1.0 else rgb
+        return cls(scale, src.shape[:2], _image(src))
 
 
 class _Stopped(Exception):
@@ -342,8 +346,7 @@ class PoseEstimator:
                     if stop is not None and stop.is_set():
                         raise _Stopped
                 scale = self._scales.pop(i - SHRINK_LAG, self._scale)
-        src = _resize(rgb, scale) if scale != 1.0 else rgb
-        return Prepared(rgb, scale, src.shape[:2], _image(src))
+        return Prepared.of(rgb, scale)
 
     def process(
         self, t_s: float, rgb: np.ndarray, prepared: Prepared | None = None
@@ -373,18 +376,17 @@ class PoseEstimator:
         h, w = rgb.shape[:2]
         ms = self._ms(t_s)
         people = self._look_for_people(t_s, rgb)
-        image, scale = prepared.image, prepared.scale
         if self._blank:  # a restart: the others are blanked out of this frame
             src = rgb.copy()
             for x0, y0, x1, y1 in self._blank:
                 src[int(y0 * h) : int(np.ceil(y1 * h)), int(x0 * w) : int(np.ceil(x1 * w))] = 0
             self._blank = []
-            image = _image(_resize(src, scale) if scale != 1.0 else src)
+            prepared = Prepared.of(src, prepared.scale)
         if self._frames < 2:
             with quiet_native():  # the first inferences log LiteRT notes
-                res = self._lm.detect_for_video(image, ms)
+                res = self._lm.detect_for_video(prepared.image, ms)
         else:
-            res = self._lm.detect_for_video(image, ms)
+            res = self._lm.detect_for_video(prepared.image, ms)
         self._frames += 1
         if not res.pose_landmarks:
             return PoseFrame.empty(t_s, people=people), None
@@ -393,8 +395,8 @@ class PoseEstimator:
         xy, vis, world = _to_arrays(
             res.pose_landmarks[0],
             res.pose_world_landmarks[0] if res.pose_world_landmarks else None,
-            sw / scale,
-            sh / scale,
+            sw / prepared.scale,
+            sh / prepared.scale,
         )
         self._people.tracked(bbox_of(xy, vis, w, h))
         mask = None
